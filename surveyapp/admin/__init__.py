@@ -1,0 +1,5 @@
+"""The researchers' pages."""
+
+from surveyapp.admin.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,54 @@
+"""Researcher pages: sign in, and the list of questionnaires with their returns."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+from sqlalchemy import select
+
+from surveyapp import catalogue
+from surveyapp.admin.forms import LoginForm
+from surveyapp.extensions import db, login_manager
+from surveyapp.models import Researcher
+
+bp = Blueprint("admin", __name__, template_folder="templates")
+login_manager.login_view = "admin.login"
+login_manager.login_message = "请先登录"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in page."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        researcher = db.session.scalar(select(Researcher).where(Researcher.username == form.username.data))
+        if researcher and researcher.active and researcher.check_password(form.password.data):
+            login_user(researcher)
+            return redirect(_safe_next(request.args.get("next")))
+        flash("用户名或密码错误")
+    return render_template("admin/login.html", form=form)
+
+
+@bp.post("/logout")
+@bp.get("/logout")
+@login_required
+def logout():
+    """Sign out and go back to the sign-in page."""
+    logout_user()
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Questionnaires, their current versions and how many responses came in."""
+    return render_template("admin/index.html", rows=catalogue.overview())
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect within this site after signing in."""
+    if target and not urlsplit(target).netloc and target.startswith("/"):
+        return target
+    return url_for("admin.index")

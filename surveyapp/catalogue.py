@@ -1,0 +1,90 @@
+"""Questionnaires in the database: importing files as versions, and listing them.
+
+Importing a file whose content is unchanged does nothing; a changed file
+becomes a new version, and the older versions stay as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from surveyapp.extensions import db
+from surveyapp.models import Questionnaire, QuestionnaireVersion, Response
+from surveyapp.questionnaire import Questionnaire as Form
+from surveyapp.questionnaire import checksum, load_file, to_definition
+from surveyapp.questionnaire.messages import pick
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: which questionnaire, which version, and whether it is new."""
+
+    form_id: str
+    version: int
+    created: bool
+    source: str
+
+
+def import_form(form: Form, source_name: str = "") -> Imported:
+    """Store ``form`` as the current version of its questionnaire, unless unchanged."""
+    definition = to_definition(form)
+    digest = checksum(definition)
+    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form.form_id))
+    if questionnaire is None:
+        questionnaire = Questionnaire(form_id=form.form_id, title="")
+        db.session.add(questionnaire)
+    current = questionnaire.current_version
+    if current is not None and current.checksum == digest:
+        return Imported(form.form_id, current.number, False, source_name)
+    version = QuestionnaireVersion(
+        questionnaire=questionnaire, number=(current.number + 1 if current else 1),
+        checksum=digest, definition=definition, source_name=source_name)
+    db.session.add(version)
+    questionnaire.title = pick(form.title, form.default_language)[:500]
+    questionnaire.current_version = version
+    db.session.commit()
+    return Imported(form.form_id, version.number, True, source_name)
+
+
+def import_file(path: str | Path) -> Imported:
+    """Load, validate and import one file (raises QuestionnaireError when bad)."""
+    path = Path(path)
+    return import_form(load_file(path), path.name)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """One line of the questionnaire list."""
+
+    form_id: str
+    title: str
+    version: int | None
+    status: str
+    responses: int
+    channels: list[tuple[str, str]]
+
+
+def overview() -> list[Overview]:
+    """Every questionnaire with its current version, status, response count and channels."""
+    counts = dict(db.session.execute(
+        select(Response.questionnaire_id, func.count()).group_by(Response.questionnaire_id)).all())
+    rows = []
+    for q in db.session.scalars(select(Questionnaire).order_by(Questionnaire.form_id)):
+        version = q.current_version
+        channels = [(c["code"], pick(c["label"])) for c in (version.definition.get("channels", []) if version else [])]
+        rows.append(Overview(q.form_id, q.title, version.number if version else None, q.status,
+                             counts.get(q.id, 0), channels))
+    return rows
+
+
+def set_status(form_id: str, status: str) -> bool:
+    """Open or close a questionnaire; False when there is no such questionnaire."""
+    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    if questionnaire is None:
+        return False
+    questionnaire.status = status
+    db.session.commit()
+    return True

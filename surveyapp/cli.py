@@ -1,0 +1,189 @@
+"""Command-line interface: ``flask --app surveyapp questionnaire|user|responses ...``.
+
+Each command is a thin wrapper over the same functions the web pages call.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from surveyapp import auth, catalogue, export
+from surveyapp.database import SCHEMA_ADVICE, schema_state
+from surveyapp.extensions import db
+from surveyapp.models import Questionnaire, Researcher
+from surveyapp.questionnaire import QuestionnaireError, load_file
+from surveyapp.questionnaire.loader import questionnaire_files
+
+questionnaire_cli = AppGroup("questionnaire", help="Check, import and list questionnaires.")
+user_cli = AppGroup("user", help="Researcher accounts and API tokens.")
+responses_cli = AppGroup("responses", help="Export responses.")
+
+
+def needs_database(command):
+    """Decorator: stop with a plain message when the schema is missing or behind."""
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        try:
+            state = schema_state(db.engine)
+        except OperationalError as exc:
+            raise click.ClickException(f"无法连接数据库 (cannot connect to the database): {exc.orig}") from None
+        if state != "current":
+            raise click.ClickException(SCHEMA_ADVICE[state])
+        return command(*args, **kwargs)
+    return wrapped
+
+
+@questionnaire_cli.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", default="zh", type=click.Choice(["zh", "en"]), help="Language of the report.")
+def check(files: tuple[str, ...], lang: str) -> None:
+    """Validate questionnaire FILES without importing; exit 1 if any is bad."""
+    bad = 0
+    for name in files:
+        try:
+            form = load_file(name)
+        except QuestionnaireError as exc:
+            bad += 1
+            click.echo(exc.report(lang), err=True)
+            continue
+        click.echo(f"OK {name}: {form.form_id}, {len(form.questions())} questions, languages {', '.join(form.languages)}")
+    if bad:
+        sys.exit(1)
+
+
+@questionnaire_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--lang", default="zh", type=click.Choice(["zh", "en"]))
+@needs_database
+def import_(paths: tuple[str, ...], lang: str) -> None:
+    """Import questionnaire files (or every file in a directory) as versions."""
+    files = [f for p in paths for f in (questionnaire_files(p) if Path(p).is_dir() else [Path(p)])]
+    results, failures = [], []
+    with click.progressbar(files, label="导入问卷 (importing)", file=sys.stderr, show_pos=True) as bar:
+        for path in bar:
+            try:
+                results.append(catalogue.import_file(path))
+            except QuestionnaireError as exc:
+                db.session.rollback()
+                failures.append(exc.report(lang))
+    for result in results:
+        state = f"new version {result.version}" if result.created else f"unchanged (version {result.version})"
+        click.echo(f"{result.source}: {result.form_id} {state}")
+    for report in failures:
+        click.echo(report, err=True)
+    if failures:
+        sys.exit(1)
+
+
+@questionnaire_cli.command("list")
+@click.option("--links", is_flag=True, help="Also print each survey link and channel link.")
+@needs_database
+def list_(links: bool) -> None:
+    """List questionnaires with version, status and number of responses."""
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    for row in catalogue.overview():
+        click.echo(f"{row.form_id}\tv{row.version}\t{row.status}\t{row.responses} responses\t{row.title}")
+        if links:
+            click.echo(f"  {base}/s/{row.form_id}")
+            for code, label in row.channels:
+                click.echo(f"  {base}/s/{row.form_id}?c={code}\t{label}")
+
+
+@questionnaire_cli.command("close")
+@click.argument("form_id")
+@needs_database
+def close(form_id: str) -> None:
+    """Stop taking responses for FORM_ID."""
+    if not catalogue.set_status(form_id, "closed"):
+        raise click.ClickException(f"no questionnaire '{form_id}'")
+    click.echo(f"{form_id} closed")
+
+
+@questionnaire_cli.command("open")
+@click.argument("form_id")
+@needs_database
+def open_(form_id: str) -> None:
+    """Take responses for FORM_ID again."""
+    if not catalogue.set_status(form_id, "open"):
+        raise click.ClickException(f"no questionnaire '{form_id}'")
+    click.echo(f"{form_id} open")
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--password", help="Password; a random one is generated and printed when omitted.")
+@needs_database
+def create_user(username: str, password: str | None) -> None:
+    """Create a researcher account."""
+    if db.session.scalar(select(Researcher).where(Researcher.username == username)):
+        raise click.ClickException(f"researcher '{username}' already exists")
+    _, password_used = auth.create_researcher(username, password)
+    click.echo(f"created researcher '{username}'")
+    if password is None:
+        click.echo(f"password (shown once): {password_used}")
+
+
+@user_cli.command("ensure-admin")
+@needs_database
+def ensure_admin() -> None:
+    """Create an 'admin' researcher if there is none yet, printing its password once."""
+    if db.session.scalar(select(func.count()).select_from(Researcher)):
+        return
+    _, password = auth.create_researcher("admin")
+    click.echo(f"researcher account: admin / {password}  (shown once; log in at /admin/login)")
+
+
+@user_cli.command("token")
+@click.argument("username")
+@click.option("--name", default="", help="What the token is for.")
+@needs_database
+def create_token(username: str, name: str) -> None:
+    """Create an API token for USERNAME and print it (shown once)."""
+    researcher = db.session.scalar(select(Researcher).where(Researcher.username == username))
+    if researcher is None:
+        raise click.ClickException(f"no researcher '{username}'")
+    click.echo(auth.create_token(researcher, name))
+
+
+@responses_cli.command("export")
+@click.argument("form_id")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@click.option("--codebook", type=click.Path(dir_okay=False, writable=True), help="Also write the codebook here.")
+@needs_database
+def export_responses(form_id: str, fmt: str, output: str | None, codebook: str | None) -> None:
+    """Export the responses of FORM_ID (stdout without --output)."""
+    if db.session.scalar(select(Questionnaire.id).where(Questionnaire.form_id == form_id)) is None:
+        raise click.ClickException(f"no questionnaire '{form_id}'")
+    if output is None:
+        for line in export.csv_lines(form_id):
+            click.echo(line, nl=False)
+    else:
+        _write_with_progress(form_id, output)
+    if codebook:
+        Path(codebook).write_text(export.codebook_csv(form_id), encoding="utf-8")
+
+
+def _write_with_progress(form_id: str, output: str) -> None:
+    total = next(r.responses for r in catalogue.overview() if r.form_id == form_id)
+    with open(output, "w", encoding="utf-8", newline="") as handle, \
+            click.progressbar(length=total, label="导出 (exporting)", file=sys.stderr, show_pos=True) as bar:
+        for index, line in enumerate(export.csv_lines(form_id)):
+            handle.write(line)
+            if index:
+                bar.update(1)
+    click.echo(f"wrote {total} responses to {output}", err=True)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the command groups to ``app``."""
+    for group in (questionnaire_cli, user_cli, responses_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,41 @@
+"""Configuration: safe defaults here, overridden by ``SURVEYAPP_*`` variables."""
+
+from __future__ import annotations
+
+import os
+
+
+class Config:
+    """Defaults for running on one machine with SQLite."""
+
+    SECRET_KEY: str | None = None          # SURVEYAPP_SECRET_KEY; else kept in instance/secret_key
+    DATABASE_URL: str | None = None        # SURVEYAPP_DATABASE_URL; else SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 256 * 1024        # bytes; a larger body gets 413
+    LANGUAGE = "zh"                        # default language of messages
+    PUBLIC_URL = "http://127.0.0.1:5000"   # used when printing survey links
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+
+def database_url(url: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL to use; PostgreSQL URLs are pointed at psycopg 3."""
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "surveyapp.db")
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_secret_key(instance_path: str) -> str:
+    """A secret key kept in the instance folder, created on first use."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(os.urandom(32).hex())
+    with open(path, encoding="ascii") as handle:
+        return handle.read().strip()

@@ -1,0 +1,8 @@
+"""SQLAlchemy models, one module per aggregate."""
+
+from surveyapp.models.base import Base
+from surveyapp.models.questionnaire import Questionnaire, QuestionnaireVersion
+from surveyapp.models.researcher import ApiToken, Researcher
+from surveyapp.models.response import Response
+
+__all__ = ["ApiToken", "Base", "Questionnaire", "QuestionnaireVersion", "Researcher", "Response"]

@@ -1,0 +1,55 @@
+"""A questionnaire and its immutable versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.models.base import Base, JSONDocument, UTCDateTime, utcnow
+
+STATUSES = ("open", "closed")
+
+
+class Questionnaire(Base):
+    """A questionnaire, known by its form_id; its content lives in versions."""
+
+    __tablename__ = "questionnaire"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questionnaire_version.id", use_alter=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
+        back_populates="questionnaire", foreign_keys="QuestionnaireVersion.questionnaire_id",
+        order_by="QuestionnaireVersion.number")
+    current_version: Mapped[QuestionnaireVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class QuestionnaireVersion(Base):
+    """One imported content of a questionnaire; never changed once stored."""
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"), index=True)
+    number: Mapped[int]
+    checksum: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    source_name: Mapped[str] = mapped_column(String(255), default="")
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    questionnaire: Mapped[Questionnaire] = relationship(
+        back_populates="versions", foreign_keys=[questionnaire_id])

@@ -1,0 +1,42 @@
+"""Problems found in a questionnaire file, reported all at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from surveyapp.questionnaire.messages import message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a questionnaire file, with where it is."""
+
+    source: str
+    location: str
+    code: str
+    params: dict = field(default_factory=dict)
+    question: str | None = None
+
+    def text(self, language: str | None = None) -> str:
+        """The problem as one line: file, location, question and what is wrong."""
+        parts = [self.source, self.location]
+        if self.question:
+            label = "题目" if (language or "zh") == "zh" else "question"
+            parts.append(f"{label} '{self.question}'")
+        parts.append(message(self.code, language, **self.params))
+        return ": ".join(p for p in parts if p)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+class QuestionnaireError(Exception):
+    """A questionnaire file was rejected; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.text() for p in problems))
+
+    def report(self, language: str | None = None) -> str:
+        """Every problem, one per line, in ``language``."""
+        return "\n".join(p.text(language) for p in self.problems)

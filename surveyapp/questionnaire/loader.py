@@ -1,0 +1,44 @@
+"""Load a questionnaire file (native YAML or XLSForm .xlsx) into the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from surveyapp.questionnaire.builder import build
+from surveyapp.questionnaire.errors import Problem, QuestionnaireError
+from surveyapp.questionnaire.schema import Questionnaire
+from surveyapp.questionnaire.xlsform_source import read_xlsform
+from surveyapp.questionnaire.yaml_source import read_yaml
+
+YAML_SUFFIXES = {".yaml", ".yml"}
+XLSFORM_SUFFIXES = {".xlsx"}
+SUFFIXES = YAML_SUFFIXES | XLSFORM_SUFFIXES
+
+
+def load_file(path: str | Path) -> Questionnaire:
+    """Read, validate and build the questionnaire in ``path``.
+
+    :raises QuestionnaireError: listing every problem, each with its location.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QuestionnaireError([Problem(path.name, "", "unreadable", {"detail": str(exc)})]) from None
+        return build(read_yaml(text, path.name))
+    if suffix in XLSFORM_SUFFIXES:
+        return build(read_xlsform(str(path), path.name))
+    raise QuestionnaireError([Problem(path.name, "", "unsupported_file", {"suffix": suffix or path.name})])
+
+
+def load_text(text: str, source: str = "<text>") -> Questionnaire:
+    """Build a questionnaire from YAML text (for tests and the browser editor)."""
+    return build(read_yaml(text, source))
+
+
+def questionnaire_files(directory: str | Path) -> list[Path]:
+    """The questionnaire files in ``directory``, sorted by name (no recursion)."""
+    return sorted(p for p in Path(directory).iterdir()
+                  if p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", ".")))

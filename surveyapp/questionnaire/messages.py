@@ -1,0 +1,150 @@
+"""Every user-facing message of the questionnaire layer, in Chinese and English.
+
+Messages are looked up by code so that a problem or an answer error can be
+shown in the reader's language; Chinese is the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+DEFAULT_LANGUAGE = "zh"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # Problems in a questionnaire file.
+    "unreadable": {"zh": "无法读取文件：{detail}", "en": "cannot read the file: {detail}"},
+    "unsupported_file": {
+        "zh": "不支持的文件类型“{suffix}”（应为 .yaml、.yml 或 .xlsx）",
+        "en": "unsupported file type '{suffix}' (expected .yaml, .yml or .xlsx)",
+    },
+    "missing_sheet": {"zh": "缺少工作表“{sheet}”", "en": "the '{sheet}' sheet is missing"},
+    "not_a_mapping": {"zh": "应为键值映射", "en": "expected a mapping"},
+    "not_a_list": {"zh": "“{key}”应为列表", "en": "'{key}' must be a list"},
+    "unknown_key": {"zh": "未知的字段“{key}”", "en": "unknown key '{key}'"},
+    "missing_type": {"zh": "缺少题型（type）", "en": "missing type"},
+    "unknown_type": {"zh": "未知的题型“{type}”", "en": "unknown type '{type}'"},
+    "unsupported_type": {"zh": "暂不支持题型“{type}”", "en": "type '{type}' is not supported"},
+    "missing_name": {"zh": "缺少题目名称（name）", "en": "missing name"},
+    "bad_name": {
+        "zh": "名称“{name}”不合法：只能包含字母、数字和下划线，且不能以数字开头",
+        "en": "invalid name '{name}': use letters, digits and underscores, not starting with a digit",
+    },
+    "duplicate_name": {
+        "zh": "名称“{name}”重复（首次出现在{first}）",
+        "en": "duplicate name '{name}' (first used at {first})",
+    },
+    "missing_label": {"zh": "缺少题目文字（label）", "en": "missing label"},
+    "missing_list": {"zh": "题型“{type}”需要指定选项列表", "en": "type '{type}' needs a choice list"},
+    "unknown_list": {"zh": "选项列表“{list}”不存在", "en": "choice list '{list}' does not exist"},
+    "empty_list": {"zh": "选项列表“{list}”没有选项", "en": "choice list '{list}' has no choices"},
+    "missing_choice_name": {"zh": "选项缺少值（name）", "en": "choice without a name"},
+    "missing_choice_list_name": {"zh": "选项缺少所属列表（list_name）", "en": "choice without a list_name"},
+    "duplicate_choice": {
+        "zh": "选项列表“{list}”中选项值“{value}”重复",
+        "en": "duplicate choice '{value}' in list '{list}'",
+    },
+    "missing_choice_label": {
+        "zh": "选项列表“{list}”中选项“{value}”缺少文字",
+        "en": "choice '{value}' in list '{list}' has no label",
+    },
+    "bad_expression": {
+        "zh": "{column}表达式无法解析：{detail}",
+        "en": "{column} does not parse: {detail}",
+    },
+    "unknown_reference": {
+        "zh": "{column}引用了不存在的题目“{ref}”",
+        "en": "{column} refers to '{ref}', which does not exist",
+    },
+    "later_reference": {
+        "zh": "{column}引用了排在后面的题目“{ref}”",
+        "en": "{column} refers to '{ref}', which comes later",
+    },
+    "cycle": {"zh": "存在循环依赖：{path}", "en": "dependency cycle: {path}"},
+    "filter_on_non_select": {
+        "zh": "只有选择题可以使用 choice_filter",
+        "en": "choice_filter is only allowed on select questions",
+    },
+    "missing_filter_column": {
+        "zh": "choice_filter 使用的列“{column}”在选项列表“{list}”中不存在",
+        "en": "choice_filter uses column '{column}', which list '{list}' does not have",
+    },
+    "missing_calculation": {"zh": "计算题缺少 calculation", "en": "calculate needs a calculation"},
+    "unbalanced_group": {"zh": "分组的开始与结束不匹配", "en": "begin group and end group do not match"},
+    "unclosed_group": {"zh": "分组“{name}”没有结束（end group）", "en": "group '{name}' is never closed"},
+    "matrix_row": {
+        "zh": "矩阵题（table-list 分组）中的每一行都必须是使用同一选项列表的单选题：{detail}",
+        "en": "every row of a matrix (table-list group) must be a select_one on one shared list: {detail}",
+    },
+    "bad_boolean": {"zh": "“{column}”的值“{value}”不是“是/否”", "en": "'{column}' value '{value}' is not yes/no"},
+    "bad_default": {"zh": "默认值“{value}”无效：{detail}", "en": "default '{value}' is invalid: {detail}"},
+    "or_other_clash": {
+        "zh": "or_other 会生成题目“{name}”，与已有名称冲突",
+        "en": "or_other creates question '{name}', which clashes with an existing name",
+    },
+    "bad_sampling": {
+        "zh": "抽样方式“{value}”无效，应为：{allowed}",
+        "en": "sampling '{value}' is invalid; expected one of: {allowed}",
+    },
+    "duplicate_channel": {"zh": "渠道代码“{code}”重复", "en": "duplicate channel code '{code}'"},
+    "bad_channel": {"zh": "渠道缺少代码或名称", "en": "a channel needs a code and a label"},
+    "bad_form_id": {"zh": "问卷编号“{value}”不合法", "en": "invalid form_id '{value}'"},
+    "no_questions": {"zh": "问卷中没有题目", "en": "the questionnaire has no questions"},
+    # Errors in a submitted answer.
+    "answers_not_object": {"zh": "答案应为一个对象", "en": "answers must be an object"},
+    "unknown_question": {"zh": "问卷中没有这道题", "en": "there is no such question"},
+    "not_answerable": {"zh": "这道题不需要作答", "en": "this item takes no answer"},
+    "required": {"zh": "此题为必答题", "en": "this question is required"},
+    "not_relevant": {
+        "zh": "根据前面的回答，这道题不应作答",
+        "en": "given the earlier answers this question should not be answered",
+    },
+    "expected_text": {"zh": "应填写文字", "en": "expected text"},
+    "too_long": {"zh": "最多{limit}个字，当前{length}个字", "en": "at most {limit} characters, got {length}"},
+    "expected_integer": {"zh": "请输入整数", "en": "enter a whole number"},
+    "expected_number": {"zh": "请输入数字", "en": "enter a number"},
+    "expected_date": {"zh": "请输入有效日期（年-月-日）", "en": "enter a valid date (YYYY-MM-DD)"},
+    "expected_choice": {"zh": "请选择一个选项", "en": "choose one option"},
+    "expected_choices": {"zh": "请选择选项（列表）", "en": "expected a list of options"},
+    "invalid_choice": {"zh": "选项“{value}”无效", "en": "'{value}' is not an option here"},
+    "duplicate_selection": {"zh": "选项“{value}”重复", "en": "'{value}' is selected twice"},
+    "exclusive_choice": {
+        "zh": "选择“{label}”时不能再选其他选项",
+        "en": "'{label}' cannot be combined with other options",
+    },
+    "expected_ranking": {
+        "zh": "请对全部选项排序（每项一次）",
+        "en": "rank every option exactly once",
+    },
+    "expected_acknowledge": {"zh": "请勾选确认", "en": "tick the box to confirm"},
+    "constraint": {"zh": "答案不符合要求", "en": "the answer is not allowed"},
+    "unknown_channel": {"zh": "渠道“{value}”不存在", "en": "there is no channel '{value}'"},
+    # Errors of a whole request.
+    "not_found": {"zh": "问卷不存在", "en": "no such questionnaire"},
+    "closed": {"zh": "问卷已关闭，不再接受回答", "en": "the questionnaire is closed"},
+    "key_reused": {
+        "zh": "该提交编号已用于另一份不同的答卷",
+        "en": "this Idempotency-Key was already used for different answers",
+    },
+    "bad_json": {"zh": "请求内容不是有效的 JSON", "en": "the request body is not valid JSON"},
+    "bad_body": {"zh": "请求内容格式不正确：{detail}", "en": "the request body is malformed: {detail}"},
+    "too_large": {"zh": "请求内容过大（上限 {limit} 字节）", "en": "the request body is too large (limit {limit} bytes)"},
+    "login_required": {"zh": "请先登录或提供 API 令牌", "en": "log in or send an API token"},
+    "http_error": {"zh": "请求错误", "en": "bad request"},
+}
+
+
+def message(code: str, language: str | None = None, **params: object) -> str:
+    """The text of message ``code`` in ``language`` (Chinese when unknown)."""
+    texts = MESSAGES[code]
+    text = texts.get(language or DEFAULT_LANGUAGE) or texts[DEFAULT_LANGUAGE]
+    return text.format(**params)
+
+
+def pick(texts: Mapping[str, str] | None, language: str | None = None) -> str:
+    """The text in ``language`` from a {language: text} mapping, falling back sensibly."""
+    if not texts:
+        return ""
+    for key in (language, DEFAULT_LANGUAGE, "default"):
+        if key and texts.get(key):
+            return texts[key]
+    return next(iter(texts.values()))

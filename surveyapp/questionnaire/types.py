@@ -1,0 +1,197 @@
+"""Question types: one small class each, in one registry.
+
+A type says whether it takes a choice list, whether a respondent answers it,
+and how a submitted raw value becomes the stored value (``clean``). Raw values
+come from JSON (numbers, lists) or from HTML forms (strings), so ``clean``
+accepts both where the meaning is unambiguous.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from surveyapp.questionnaire.schema import Choice, Question
+
+SHORT_TEXT_LIMIT = 500
+LONG_TEXT_LIMIT = 2000
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+QUESTION_TYPES: dict[str, type[QuestionType]] = {}
+
+
+class AnswerError(ValueError):
+    """A submitted value is wrong; ``code`` and ``params`` name the message."""
+
+    def __init__(self, code: str, **params: Any):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def register(name: str):
+    """Class decorator adding a question type to the registry under ``name``."""
+    def decorator(cls):
+        cls.name = name
+        QUESTION_TYPES[name] = cls
+        return cls
+    return decorator
+
+
+def get(name: str) -> QuestionType | None:
+    """An instance of the type called ``name``, or None."""
+    cls = QUESTION_TYPES.get(name)
+    return cls() if cls else None
+
+
+def is_empty(value: Any) -> bool:
+    """Whether a raw value means 'no answer'."""
+    if isinstance(value, str):
+        return value.strip() == ""
+    return value is None or value == [] or value == ()
+
+
+class QuestionType:
+    """Base class: a type that takes an answer but knows nothing about it."""
+
+    name = ""
+    takes_list = False
+    answerable = True
+
+    def clean(self, question: Question, raw: Any, allowed: Mapping[str, Choice] | None = None) -> Any:
+        """Turn a non-empty raw value into the stored value, or raise AnswerError."""
+        raise NotImplementedError
+
+
+@register("note")
+class Note(QuestionType):
+    answerable = False
+
+
+@register("calculate")
+class Calculate(QuestionType):
+    answerable = False
+
+
+@register("text")
+class Text(QuestionType):
+    def clean(self, question, raw, allowed=None):
+        if not isinstance(raw, str):
+            raise AnswerError("expected_text")
+        value = raw.strip()
+        limit = LONG_TEXT_LIMIT if "multiline" in (question.appearance or "") else SHORT_TEXT_LIMIT
+        if len(value) > limit:
+            raise AnswerError("too_long", limit=limit, length=len(value))
+        return value
+
+
+@register("integer")
+class Integer(QuestionType):
+    def clean(self, question, raw, allowed=None):
+        if isinstance(raw, bool):
+            raise AnswerError("expected_integer")
+        if isinstance(raw, int):
+            return raw
+        if isinstance(raw, float) and raw.is_integer():
+            return int(raw)
+        if isinstance(raw, str) and _INTEGER.match(raw.strip()) and len(raw.strip()) <= 18:
+            return int(raw.strip())
+        raise AnswerError("expected_integer")
+
+
+@register("decimal")
+class Decimal(QuestionType):
+    def clean(self, question, raw, allowed=None):
+        if isinstance(raw, bool):
+            raise AnswerError("expected_number")
+        if isinstance(raw, (int, float)) and math.isfinite(raw):
+            return raw
+        if isinstance(raw, str) and _DECIMAL.match(raw.strip()) and len(raw.strip()) <= 30:
+            return float(raw.strip())
+        raise AnswerError("expected_number")
+
+
+@register("date")
+class Date(QuestionType):
+    def clean(self, question, raw, allowed=None):
+        if not isinstance(raw, str) or len(raw.strip()) != 10:
+            raise AnswerError("expected_date")
+        try:
+            return dt.date.fromisoformat(raw.strip()).isoformat()
+        except ValueError:
+            raise AnswerError("expected_date") from None
+
+
+@register("acknowledge")
+class Acknowledge(QuestionType):
+    ACCEPTED = {True, "OK", "ok", "yes", "true", "1", 1}
+
+    def clean(self, question, raw, allowed=None):
+        if isinstance(raw, (str, bool, int)) and raw in self.ACCEPTED:
+            return True
+        raise AnswerError("expected_acknowledge")
+
+
+def _choice_code(raw: Any) -> str:
+    """A single choice value; integers are accepted for numeric codes."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise AnswerError("expected_choice")
+    return str(raw).strip()
+
+
+def _choice_codes(raw: Any) -> list[str]:
+    """A list of choice values; a space-separated string (XForms style) also works."""
+    if isinstance(raw, str):
+        return raw.split()
+    if not isinstance(raw, list):
+        raise AnswerError("expected_choices")
+    return [_choice_code(item) for item in raw]
+
+
+def _check_allowed(codes: list[str], allowed: Mapping[str, Choice]) -> None:
+    seen = set()
+    for code in codes:
+        if code not in allowed:
+            raise AnswerError("invalid_choice", value=code[:50])
+        if code in seen:
+            raise AnswerError("duplicate_selection", value=code)
+        seen.add(code)
+
+
+@register("select_one")
+class SelectOne(QuestionType):
+    takes_list = True
+
+    def clean(self, question, raw, allowed=None):
+        code = _choice_code(raw)
+        _check_allowed([code], allowed or {})
+        return code
+
+
+@register("select_multiple")
+class SelectMultiple(QuestionType):
+    takes_list = True
+
+    def clean(self, question, raw, allowed=None):
+        codes = _choice_codes(raw)
+        _check_allowed(codes, allowed or {})
+        exclusive = [allowed[c] for c in codes if allowed[c].exclusive]
+        if exclusive and len(codes) > 1:
+            raise AnswerError("exclusive_choice", label=exclusive[0].label)
+        return codes
+
+
+@register("rank")
+class Rank(QuestionType):
+    takes_list = True
+
+    def clean(self, question, raw, allowed=None):
+        codes = _choice_codes(raw)
+        _check_allowed(codes, allowed or {})
+        if len(codes) != len(allowed or {}):
+            raise AnswerError("expected_ranking")
+        return codes

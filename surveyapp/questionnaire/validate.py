@@ -1,0 +1,144 @@
+"""Server-side validation of a whole set of answers: the authority.
+
+``validate`` walks the questions in evaluation order, deciding relevance,
+requirement, allowed (filtered) choices, type and constraint for each, and
+computes calculations. It returns the values to store and every error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from surveyapp.questionnaire import types
+from surveyapp.questionnaire.compiled import Compiled
+from surveyapp.questionnaire.expressions import Env
+from surveyapp.questionnaire.messages import message, pick
+from surveyapp.questionnaire.schema import Choice, Question, Text
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """An error beside one question (``field`` is the question name)."""
+
+    field: str
+    code: str
+    params: dict = field(default_factory=dict)
+    custom: Text | None = None
+
+    def text(self, language: str | None = None) -> str:
+        """The error message in ``language`` (a questionnaire's own message wins)."""
+        if self.custom:
+            return pick(self.custom, language)
+        params = {k: pick(v, language) if isinstance(v, dict) else v for k, v in self.params.items()}
+        return message(self.code, language, **params)
+
+
+@dataclass
+class Validation:
+    """The outcome: cleaned values of answered questions, and the errors."""
+
+    values: dict[str, Any]
+    errors: list[FieldError]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate(compiled: Compiled, answers: Any, today: str | None = None) -> Validation:
+    """Check ``answers`` ({name: raw value}) against the questionnaire."""
+    if not isinstance(answers, Mapping):
+        return Validation({}, [FieldError("answers", "answers_not_object")])
+    run = _Run(compiled, answers, today or dt.date.today().isoformat())
+    known = {q.name for q in compiled.order}
+    for name in answers:
+        if name not in known:
+            run.errors.append(FieldError(str(name)[:100], "unknown_question"))
+    for question in compiled.order:
+        run.question(question)
+    return Validation(run.values, run.errors)
+
+
+class _Run:
+    """One validation pass; ``values`` grows as questions are settled."""
+
+    def __init__(self, compiled: Compiled, answers: Mapping, today: str):
+        self.compiled = compiled
+        self.answers = answers
+        self.today = today
+        self.values: dict[str, Any] = {}
+        self.errors: list[FieldError] = []
+
+    def env(self, current: Any = None, row: Mapping[str, str] | None = None) -> Env:
+        return Env(self.values, current=current, today=self.today, row=row)
+
+    def relevant(self, question: Question) -> bool:
+        env = self.env()
+        return all(expr.evaluate_bool(env) for expr in self.compiled.conditions[question.name])
+
+    def question(self, question: Question) -> None:
+        qtype = types.get(question.type)
+        if not qtype.answerable:
+            self.not_answerable(question)
+            return
+        raw = self.answers.get(question.name)
+        relevant = self.relevant(question)
+        if types.is_empty(raw):
+            if relevant and self.required(question):
+                self.fail(question, "required", custom=question.required_message)
+        elif not relevant:
+            self.fail(question, "not_relevant")
+        else:
+            self.answer(question, qtype, raw)
+
+    def not_answerable(self, question: Question) -> None:
+        if question.type == "calculate":
+            if self.relevant(question):
+                value = self.compiled.expression(question.name, "calculation").evaluate(self.env())
+                self.values[question.name] = _storable(value)
+        elif not types.is_empty(self.answers.get(question.name)):
+            self.fail(question, "not_answerable")
+
+    def required(self, question: Question) -> bool:
+        if question.required == "true()":
+            return True
+        expr = self.compiled.expression(question.name, "required")
+        return bool(expr and expr.evaluate_bool(self.env()))
+
+    def answer(self, question: Question, qtype: types.QuestionType, raw: Any) -> None:
+        try:
+            value = qtype.clean(question, raw, self.options(question) if qtype.takes_list else None)
+        except types.AnswerError as exc:
+            self.fail(question, exc.code, **exc.params)
+            return
+        constraint = self.compiled.expression(question.name, "constraint")
+        if constraint and not constraint.evaluate_bool(self.env(current=value)):
+            self.fail(question, "constraint", custom=question.constraint_message)
+            return
+        self.values[question.name] = value
+
+    def options(self, question: Question) -> dict[str, Choice]:
+        """The choices offered, after the question's choice_filter."""
+        options = self.compiled.options[question.name]
+        expr = self.compiled.expression(question.name, "choice_filter")
+        if expr is None:
+            return options
+        return {value: choice for value, choice in options.items()
+                if value == "other" and question.or_other
+                or expr.evaluate_bool(self.env(row={"name": value, **choice.columns}))}
+
+    def fail(self, question: Question, code: str, custom: Text | None = None, **params: Any) -> None:
+        self.errors.append(FieldError(question.name, code, params, custom or None))
+
+
+def _storable(value: Any) -> Any:
+    """A calculation result as JSON can hold it (no NaN or infinity)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    return None if value == "" else value

@@ -1,0 +1,151 @@
+"""Storing responses: the one path every submission takes (API and survey pages).
+
+A submission is validated against the compiled current version and stored as
+one row in one transaction: all of it or nothing. A submission key makes a
+retried submission return the first one's id instead of storing it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from surveyapp.extensions import db
+from surveyapp.models import Questionnaire, QuestionnaireVersion, Response
+from surveyapp.questionnaire.compiled import Compiled, compile_questionnaire
+from surveyapp.questionnaire.schema import from_definition
+from surveyapp.questionnaire.validate import FieldError, validate
+
+MAX_KEY_LENGTH = 100
+
+
+class QuestionnaireNotFound(LookupError):
+    """No questionnaire has that form_id."""
+
+
+class QuestionnaireClosed(Exception):
+    """The questionnaire takes no more responses."""
+
+
+class SubmissionRejected(Exception):
+    """The answers are invalid; ``errors`` says why, question by question."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors
+
+
+class KeyReused(Exception):
+    """A submission key came back with different answers."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The stored response's id; ``created`` is False for a replayed key."""
+
+    id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a submission needs to know about its questionnaire (one small query)."""
+
+    questionnaire_id: int
+    status: str
+    version_id: int
+
+
+_compiled: dict[int, Compiled] = {}
+_compiled_lock = threading.Lock()
+
+
+def compiled_version(version_id: int) -> Compiled:
+    """The compiled form of a version, parsed once per process (versions never change)."""
+    compiled = _compiled.get(version_id)
+    if compiled is None:
+        definition = db.session.scalar(
+            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id))
+        compiled = compile_questionnaire(from_definition(definition))
+        with _compiled_lock:
+            _compiled[version_id] = compiled
+    return compiled
+
+
+def find_target(form_id: str) -> Target:
+    """The questionnaire's id, status and current version, or QuestionnaireNotFound."""
+    row = db.session.execute(
+        select(Questionnaire.id, Questionnaire.status, Questionnaire.current_version_id)
+        .where(Questionnaire.form_id == form_id)).first()
+    if row is None or row.current_version_id is None:
+        raise QuestionnaireNotFound(form_id)
+    return Target(row.id, row.status, row.current_version_id)
+
+
+def body_digest(answers: Any, channel: str | None) -> str:
+    """A digest of what was submitted, to tell a true retry from a reused key."""
+    text = json.dumps({"answers": answers, "channel": channel}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def submit(form_id: str, answers: Any, *, channel: str | None = None, key: str | None = None,
+           started_at: dt.datetime | None = None, mode: str = "self",
+           field_worker_id: int | None = None) -> Submitted:
+    """Validate and store one response.
+
+    :raises QuestionnaireNotFound, QuestionnaireClosed, SubmissionRejected, KeyReused:
+    """
+    target = find_target(form_id)
+    if target.status != "open":
+        return _replayed(target, key, answers, channel) or _raise(QuestionnaireClosed(form_id))
+    compiled = compiled_version(target.version_id)
+    errors = channel_errors(compiled, channel)
+    result = validate(compiled, answers)
+    if errors or not result.ok:
+        return _replayed(target, key, answers, channel) or _raise(SubmissionRejected(errors + result.errors))
+    response = Response(
+        questionnaire_id=target.questionnaire_id, version_id=target.version_id, channel=channel,
+        answers=result.values, started_at=started_at, submission_key=key or uuid.uuid4().hex,
+        body_digest=body_digest(answers, channel), mode=mode, field_worker_id=field_worker_id,
+    )
+    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return _replayed(target, key, answers, channel) or _raise(KeyReused(key))
+    return Submitted(response.id, True)
+
+
+def channel_errors(compiled: Compiled, channel: str | None) -> list[FieldError]:
+    """An error when ``channel`` is not one of the questionnaire's channels."""
+    if channel is None:
+        return []
+    codes = {c.code for c in compiled.questionnaire.channels}
+    return [] if channel in codes else [FieldError("channel", "unknown_channel", {"value": str(channel)[:50]})]
+
+
+def _replayed(target: Target, key: str | None, answers: Any, channel: str | None) -> Submitted | None:
+    """The earlier response stored under ``key``, if this is a retry of it."""
+    if not key:
+        return None
+    existing = db.session.execute(
+        select(Response.id, Response.body_digest)
+        .where(Response.questionnaire_id == target.questionnaire_id, Response.submission_key == key)).first()
+    if existing is None:
+        return None
+    if existing.body_digest != body_digest(answers, channel):
+        raise KeyReused(key)
+    return Submitted(existing.id, False)
+
+
+def _raise(exc: Exception):
+    raise exc
