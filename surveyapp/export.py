@@ -51,8 +51,8 @@ def _forms(form_id: str) -> tuple[dict[int, int], list[Form]]:
     """Version id -> number, and each version's model, newest first."""
     rows = db.session.execute(
         select(QuestionnaireVersion.id, QuestionnaireVersion.number, QuestionnaireVersion.definition)
-        .join(Questionnaire).where(Questionnaire.form_id == form_id)
-        .order_by(QuestionnaireVersion.number.desc())).all()
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(Questionnaire.form_id == form_id).order_by(QuestionnaireVersion.number.desc())).all()
     return {r.id: r.number for r in rows}, [from_definition(r.definition) for r in rows]
 
 
@@ -87,7 +87,8 @@ def csv_lines(form_id: str) -> Iterator[str]:
     numbers, forms = _forms(form_id)
     cols = columns(forms)
     yield BOM + _line([*META, *(c.name for c in cols)])
-    query = (select(Response).join(Questionnaire).where(Questionnaire.form_id == form_id)
+    query = (select(Response).join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
+             .where(Questionnaire.form_id == form_id)
              .order_by(Response.id).execution_options(yield_per=BATCH))
     for response in db.session.scalars(query):
         meta = [response.id, numbers.get(response.version_id), response.channel, response.mode,

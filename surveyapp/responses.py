@@ -62,32 +62,35 @@ class Target:
     questionnaire_id: int
     status: str
     version_id: int
+    checksum: str
 
 
-_compiled: dict[int, Compiled] = {}
+_compiled: dict[str, Compiled] = {}
 _compiled_lock = threading.Lock()
 
 
-def compiled_version(version_id: int) -> Compiled:
-    """The compiled form of a version, parsed once per process (versions never change)."""
-    compiled = _compiled.get(version_id)
+def compiled_version(version_id: int, checksum: str) -> Compiled:
+    """The compiled form of a version, parsed once per process and content checksum."""
+    compiled = _compiled.get(checksum)
     if compiled is None:
         definition = db.session.scalar(
             select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id))
         compiled = compile_questionnaire(from_definition(definition))
         with _compiled_lock:
-            _compiled[version_id] = compiled
+            _compiled[checksum] = compiled
     return compiled
 
 
 def find_target(form_id: str) -> Target:
     """The questionnaire's id, status and current version, or QuestionnaireNotFound."""
     row = db.session.execute(
-        select(Questionnaire.id, Questionnaire.status, Questionnaire.current_version_id)
+        select(Questionnaire.id, Questionnaire.status, Questionnaire.current_version_id,
+               QuestionnaireVersion.checksum)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Questionnaire.current_version_id)
         .where(Questionnaire.form_id == form_id)).first()
-    if row is None or row.current_version_id is None:
+    if row is None:
         raise QuestionnaireNotFound(form_id)
-    return Target(row.id, row.status, row.current_version_id)
+    return Target(row.id, row.status, row.current_version_id, row.checksum)
 
 
 def body_digest(answers: Any, channel: str | None) -> str:
@@ -106,7 +109,7 @@ def submit(form_id: str, answers: Any, *, channel: str | None = None, key: str |
     target = find_target(form_id)
     if target.status != "open":
         return _replayed(target, key, answers, channel) or _raise(QuestionnaireClosed(form_id))
-    compiled = compiled_version(target.version_id)
+    compiled = compiled_version(target.version_id, target.checksum)
     errors = channel_errors(compiled, channel)
     result = validate(compiled, answers)
     if errors or not result.ok:

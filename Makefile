@@ -1,0 +1,46 @@
+# SurveyApp: `make run` to start it, `make test` to test it. Both set themselves up.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app surveyapp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Debian packages the test suite needs beyond Python (installed with apt-get when missing).
+DEBIAN_TEST_PACKAGES ?=
+
+.PHONY: run test install bench debian-packages clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+debian-packages:
+	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    -o DPkg::Lock::Timeout=600 --no-install-recommends $$missing; fi
+
+run: $(STAMP)
+	$(FLASK) db upgrade
+	$(FLASK) questionnaire import questionnaires/
+	$(FLASK) user ensure-admin
+	@echo "Survey links:"
+	@SURVEYAPP_PUBLIC_URL=http://$(HOST):$(PORT) $(FLASK) questionnaire list --links
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(STAMP) debian-packages
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/intake.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
