@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from surveyapp.questionnaire.messages import message
+from surveyapp.questionnaire.messages import message, pick
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,10 @@ class Problem:
         if self.question:
             label = "题目" if (language or "zh") == "zh" else "question"
             parts.append(f"{label} '{self.question}'")
-        parts.append(message(self.code, language, **self.params))
+        # A parameter may itself be translated ({"zh": ..., "en": ...}), e.g. the
+        # reason a default value is invalid.
+        params = {k: pick(v, language) if isinstance(v, dict) else v for k, v in self.params.items()}
+        parts.append(message(self.code, language, **params))
         return ": ".join(p for p in parts if p)
 
     def __str__(self) -> str:

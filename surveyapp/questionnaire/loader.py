@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from surveyapp.questionnaire.builder import build
@@ -29,7 +30,13 @@ def load_file(path: str | Path) -> Questionnaire:
             raise QuestionnaireError([Problem(path.name, "", "unreadable", {"detail": str(exc)})]) from None
         return build(read_yaml(text, path.name))
     if suffix in XLSFORM_SUFFIXES:
-        return build(read_xlsform(str(path), path.name))
+        # Read the bytes here: given a path that does not exist, pyxform would
+        # parse the path text itself and report "not a zip file".
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise QuestionnaireError([Problem(path.name, "", "unreadable", {"detail": str(exc)})]) from None
+        return build(read_xlsform(io.BytesIO(data), path.name))
     raise QuestionnaireError([Problem(path.name, "", "unsupported_file", {"suffix": suffix or path.name})])
 
 

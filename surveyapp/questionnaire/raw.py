@@ -50,6 +50,13 @@ class RawForm:
     choices: list[Row] = field(default_factory=list)
     channels: list[Row] = field(default_factory=list)
     study: dict[str, Any] = field(default_factory=dict)
+    study_location: str = ""
+    # Lists named in the file, even empty ones: an empty YAML list has no rows,
+    # and "no choices" is a clearer problem than "no such list".
+    declared_lists: set[str] = field(default_factory=set)
+    # Structural problems the reader found; reported with the builder's own so
+    # that a researcher sees every problem of the file at once.
+    problems: list = field(default_factory=list)
 
 
 def split_header(header: str) -> tuple[str, str | None]:
@@ -63,8 +70,13 @@ def split_header(header: str) -> tuple[str, str | None]:
     column = ALIASES.get(column, column).replace(" ", "_")
     if not language:
         return column, None
-    found = _LANGUAGE_IN_PARENS.search(language)
-    return column, (found.group(1) if found else language).strip()
+    return column, language_code(language)
+
+
+def language_code(text: str) -> str:
+    """``English (en)`` gives "en"; text without a code in parentheses is kept."""
+    found = _LANGUAGE_IN_PARENS.search(str(text))
+    return (found.group(1) if found else str(text)).strip()
 
 
 def normalise_cells(cells: dict[str, Any]) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def validate(compiled: Compiled, answers: Any, today: str | None = None) -> Vali
     known = {q.name for q in compiled.order}
     for name in answers:
         if name not in known:
-            run.errors.append(FieldError(str(name)[:100], "unknown_question"))
+            run.errors.append(FieldError(str(name)[:100] or "\"\"", "unknown_question"))
     for question in compiled.order:
         run.question(question)
     return Validation(run.values, run.errors)

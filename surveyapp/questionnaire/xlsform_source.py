@@ -24,18 +24,24 @@ def read_xlsform(path_or_file: Any, source: str) -> RawForm:
     """Read a workbook into a RawForm; raises QuestionnaireError if unreadable."""
     try:
         book = xlsx_to_dict(path_or_file)
-    except (PyXFormError, ValueError, OSError) as exc:
+    except PyXFormError as exc:
         raise QuestionnaireError([Problem(source, "", "unreadable", {"detail": str(exc)})]) from None
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook makes openpyxl raise
+        # almost anything (XML ParseError, zlib.error, EOFError, ...); all mean "unreadable".
+        detail = f"{type(exc).__name__}: {exc}"
+        raise QuestionnaireError([Problem(source, "", "unreadable", {"detail": detail})]) from None
     if "survey" not in book:
         raise QuestionnaireError([Problem(source, "", "missing_sheet", {"sheet": "survey"})])
     settings_rows = _rows(book, "settings")
     settings = settings_rows[0] if settings_rows else Row("sheet 'settings' row 2", {})
     form = RawForm(source=source, settings=settings)
     form.study = {k[len(STUDY_PREFIX):]: v for k, v in settings.cells.items() if k.startswith(STUDY_PREFIX)}
+    form.study_location = settings.location
     form.survey = _rows(book, "survey")
     choices = _rows(book, "choices")
     form.choices = [r for r in choices if r.get("list_name") != CHANNEL_LIST]
     form.channels = [_channel(r) for r in choices if r.get("list_name") == CHANNEL_LIST]
+    form.declared_lists = {str(r.get("list_name")) for r in form.choices if r.get("list_name") is not None}
     return form
 
 

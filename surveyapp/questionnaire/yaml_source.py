@@ -19,8 +19,14 @@ class _LineDict(dict):
     line = 0
 
 
+class _LineList(list):
+    """A sequence that remembers the line of each item (scalars carry none of their own)."""
+
+    lines: list[int] = []
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe YAML loader whose mappings carry their line numbers."""
+    """Safe YAML loader whose mappings and sequences carry their line numbers."""
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
@@ -29,32 +35,63 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
     return mapping
 
 
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _LineList:
+    items = _LineList(loader.construct_sequence(node, deep=True))
+    items.lines = [child.start_mark.line + 1 for child in node.value]
+    return items
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
 
 
 def read_yaml(text: str, source: str) -> RawForm:
-    """Parse YAML text into a RawForm; raises QuestionnaireError on bad structure."""
+    """Parse YAML text into a RawForm.
+
+    Raises QuestionnaireError only when the text is not YAML or not a mapping;
+    other structural problems travel in ``RawForm.problems`` so that the builder
+    reports them together with its own.
+    """
+    doc = _parse(text, source)
+    problems = [Problem(source, _where(doc), "unknown_key", {"key": k}) for k in doc if k not in TOP_LEVEL]
+    form = RawForm(source=source, settings=Row(_where(doc), normalise_cells(_settings(doc))))
+    form.study, form.study_location = _study(doc, source, problems)
+    form.survey = _flatten(_as_list(doc, "survey", source, problems), source, problems, doc)
+    form.choices, form.declared_lists = _choice_rows(doc.get("choices") or {}, doc, source, problems)
+    channels = _as_list(doc, "channels", source, problems)
+    form.channels = [_row(c) for i, c in enumerate(channels) if _is_map(c, _item_where(channels, i, doc),
+                                                                          source, problems)]
+    form.problems = problems
+    return form
+
+
+def _parse(text: str, source: str) -> dict:
     try:
         doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
-        raise QuestionnaireError([Problem(source, where, "unreadable", {"detail": str(exc).splitlines()[0]})])
+        raise QuestionnaireError([Problem(source, where, "unreadable", {"detail": _yaml_detail(exc)})]) from None
     if not isinstance(doc, dict):
         raise QuestionnaireError([Problem(source, "line 1", "not_a_mapping")])
-    problems = [Problem(source, _where(doc), "unknown_key", {"key": k}) for k in doc if k not in TOP_LEVEL]
-    form = RawForm(source=source, settings=Row(_where(doc), normalise_cells(_settings(doc))))
-    form.study = dict(doc.get("study") or {})
-    form.survey = _flatten(_as_list(doc, "survey", source, problems), source, problems)
-    form.choices = _choice_rows(doc.get("choices") or {}, source, problems)
-    form.channels = [_row(c) for c in _as_list(doc, "channels", source, problems) if _is_map(c, source, problems)]
-    if problems:
-        raise QuestionnaireError(problems)
-    return form
+    return doc
+
+
+def _yaml_detail(exc: yaml.YAMLError) -> str:
+    """What PyYAML found wrong; its first line alone is often only the context."""
+    parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+    text = ", ".join(p for p in parts if p)
+    return text or str(exc).splitlines()[0]
 
 
 def _where(mapping: Any) -> str:
     return f"line {getattr(mapping, 'line', 0)}"
+
+
+def _item_where(items: Any, index: int, parent: Any) -> str:
+    """The line of item ``index`` of a sequence, else of the enclosing mapping."""
+    lines = getattr(items, "lines", [])
+    return f"line {lines[index]}" if index < len(lines) else _where(parent)
 
 
 def _row(mapping: dict, location: str | None = None) -> Row:
@@ -65,6 +102,17 @@ def _settings(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k not in ("study", "channels", "survey", "choices")}
 
 
+def _study(doc: dict, source: str, problems: list[Problem]) -> tuple[dict, str]:
+    """The study mapping and its line; anything else is a problem, not a crash."""
+    study = doc.get("study")
+    if study is None:
+        return {}, _where(doc)
+    if not isinstance(study, dict):
+        problems.append(Problem(source, _where(doc), "not_a_mapping", {}))
+        return {}, _where(doc)
+    return dict(study), _where(study)
+
+
 def _as_list(doc: dict, key: str, source: str, problems: list[Problem]) -> list:
     value = doc.get(key) or []
     if not isinstance(value, list):
@@ -73,18 +121,18 @@ def _as_list(doc: dict, key: str, source: str, problems: list[Problem]) -> list:
     return value
 
 
-def _is_map(value: Any, source: str, problems: list[Problem]) -> bool:
+def _is_map(value: Any, location: str, source: str, problems: list[Problem]) -> bool:
     if isinstance(value, dict):
         return True
-    problems.append(Problem(source, "", "not_a_mapping", {}))
+    problems.append(Problem(source, location, "not_a_mapping", {}))
     return False
 
 
-def _flatten(items: list, source: str, problems: list[Problem]) -> list[Row]:
+def _flatten(items: list, source: str, problems: list[Problem], parent: Any = None) -> list[Row]:
     """Nested ``children`` become begin_group ... end_group rows, as in XLSForm."""
     rows: list[Row] = []
-    for item in items:
-        if not _is_map(item, source, problems):
+    for index, item in enumerate(items):
+        if not _is_map(item, _item_where(items, index, parent), source, problems):
             continue
         children = item.get("children")
         row = _row({k: v for k, v in item.items() if k != "children"}, _where(item))
@@ -93,23 +141,23 @@ def _flatten(items: list, source: str, problems: list[Problem]) -> list[Row]:
             if not isinstance(children, list):
                 problems.append(Problem(source, row.location, "not_a_list", {"key": "children"}))
                 continue
-            rows.extend(_flatten(children, source, problems))
+            rows.extend(_flatten(children, source, problems, item))
             rows.append(Row(row.location, {"type": "end_group"}))
     return rows
 
 
-def _choice_rows(lists: Any, source: str, problems: list[Problem]) -> list[Row]:
+def _choice_rows(lists: Any, doc: dict, source: str, problems: list[Problem]) -> tuple[list[Row], set[str]]:
     if not isinstance(lists, dict):
-        problems.append(Problem(source, "", "not_a_mapping", {}))
-        return []
+        problems.append(Problem(source, _where(doc), "not_a_mapping", {}))
+        return [], set()
     rows = []
     for list_name, choices in lists.items():
         if not isinstance(choices, list):
             problems.append(Problem(source, _where(lists), "not_a_list", {"key": list_name}))
             continue
-        for choice in choices:
-            if _is_map(choice, source, problems):
+        for index, choice in enumerate(choices):
+            if _is_map(choice, _item_where(choices, index, lists), source, problems):
                 row = _row(choice)
                 row.cells["list_name"] = str(list_name)
                 rows.append(row)
-    return rows
+    return rows, {str(name) for name in lists}
