@@ -54,6 +54,12 @@ def openapi_document() -> dict:
                 "parameters": [FORM_ID],
                 "responses": {"200": {"description": "summary plus 'definition'"},
                               "404": _error("no such questionnaire")}}},
+            "/api/v1/questionnaires/{form_id}/versions/{number}": {"get": {
+                "summary": "A stored version's definition", "operationId": "getVersion",
+                "parameters": [FORM_ID, {"name": "number", "in": "path", "required": True,
+                                         "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "version number, checksum, import time and 'definition'"},
+                              "404": _error("no such questionnaire or version")}}},
             "/api/v1/questionnaires/{form_id}/responses": {"post": {
                 "summary": "Submit one response", "operationId": "postResponse",
                 "parameters": [FORM_ID, {"name": "Idempotency-Key", "in": "header", "required": False,

@@ -12,7 +12,7 @@ from surveyapp.api.errors import field_errors, json_error
 from surveyapp.api.openapi import openapi_document
 from surveyapp.auth import researcher_api
 from surveyapp.extensions import db
-from surveyapp.models import Questionnaire
+from surveyapp.models import Questionnaire, QuestionnaireVersion
 
 bp = Blueprint("api", __name__)
 
@@ -39,6 +39,18 @@ def get_questionnaire(form_id: str):
     if questionnaire is None:
         return json_error(404, "not_found")
     return jsonify({**_summary(questionnaire), "definition": questionnaire.current_version.definition})
+
+
+@bp.get("/v1/questionnaires/<form_id>/versions/<int:number>")
+def get_version(form_id: str, number: int):
+    """Any stored version's definition: old versions stay readable."""
+    version = db.session.scalar(
+        select(QuestionnaireVersion).join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(Questionnaire.form_id == form_id, QuestionnaireVersion.number == number))
+    if version is None:
+        return json_error(404, "not_found")
+    return jsonify({"id": form_id, "version": version.number, "checksum": version.checksum,
+                    "imported_at": version.imported_at.isoformat(), "definition": version.definition})
 
 
 @bp.post("/v1/questionnaires/<form_id>/responses")

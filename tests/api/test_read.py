@@ -27,6 +27,9 @@ def test_definition_follows_new_version(client, tiny):
     import_yaml(text, "tiny.yaml")
     body = client.get("/api/v1/questionnaires/tiny").json
     assert body["version"] == 2 and body["title"] == "小问卷（修订）"
+    old = client.get("/api/v1/questionnaires/tiny/versions/1").json
+    assert old["version"] == 1 and old["definition"]["title"] == {"zh": "小问卷"}
+    assert client.get("/api/v1/questionnaires/tiny/versions/3").status_code == 404
 
 
 def test_unknown(client, tiny):
@@ -39,6 +42,7 @@ def test_openapi_lists_every_route(app, client):
     """Does the OpenAPI document describe every /api/v1 route the app serves?"""
     doc = client.get("/api/openapi.json").json
     assert doc["openapi"].startswith("3.")
-    served = {rule.rule.replace("<form_id>", "{form_id}") for rule in app.url_map.iter_rules()
+    served = {rule.rule.replace("<form_id>", "{form_id}").replace("<int:number>", "{number}")
+              for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/api/v1")}
     assert served == set(doc["paths"])
