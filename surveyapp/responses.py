@@ -108,12 +108,12 @@ def submit(form_id: str, answers: Any, *, channel: str | None = None, key: str |
     """
     target = find_target(form_id)
     if target.status != "open":
-        return _replayed(target, key, answers, channel) or _raise(QuestionnaireClosed(form_id))
+        return _retry_or_raise(target, key, answers, channel, QuestionnaireClosed(form_id))
     compiled = compiled_version(target.version_id, target.checksum)
-    errors = channel_errors(compiled, channel)
     result = validate(compiled, answers)
-    if errors or not result.ok:
-        return _replayed(target, key, answers, channel) or _raise(SubmissionRejected(errors + result.errors))
+    errors = channel_errors(compiled, channel) + result.errors
+    if errors:
+        return _retry_or_raise(target, key, answers, channel, SubmissionRejected(errors))
     response = Response(
         questionnaire_id=target.questionnaire_id, version_id=target.version_id, channel=channel,
         answers=result.values, started_at=started_at, submission_key=key or uuid.uuid4().hex,
@@ -122,9 +122,9 @@ def submit(form_id: str, answers: Any, *, channel: str | None = None, key: str |
     db.session.add(response)
     try:
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
         db.session.rollback()
-        return _replayed(target, key, answers, channel) or _raise(KeyReused(key))
+        return _retry_or_raise(target, key, answers, channel, exc)
     return Submitted(response.id, True)
 
 
@@ -136,19 +136,20 @@ def channel_errors(compiled: Compiled, channel: str | None) -> list[FieldError]:
     return [] if channel in codes else [FieldError("channel", "unknown_channel", {"value": str(channel)[:50]})]
 
 
-def _replayed(target: Target, key: str | None, answers: Any, channel: str | None) -> Submitted | None:
-    """The earlier response stored under ``key``, if this is a retry of it."""
-    if not key:
-        return None
-    existing = db.session.execute(
-        select(Response.id, Response.body_digest)
-        .where(Response.questionnaire_id == target.questionnaire_id, Response.submission_key == key)).first()
+def _retry_or_raise(target: Target, key: str | None, answers: Any, channel: str | None,
+                    error: Exception) -> Submitted:
+    """The earlier response stored under ``key`` if this is a retry of it; else raise ``error``.
+
+    A retry must still get its id when the questionnaire has since closed or
+    changed, and a concurrent twin's unique-key conflict means it was stored.
+    """
+    existing = None
+    if key:
+        existing = db.session.execute(
+            select(Response.id, Response.body_digest)
+            .where(Response.questionnaire_id == target.questionnaire_id, Response.submission_key == key)).first()
     if existing is None:
-        return None
+        raise error
     if existing.body_digest != body_digest(answers, channel):
         raise KeyReused(key)
     return Submitted(existing.id, False)
-
-
-def _raise(exc: Exception):
-    raise exc
