@@ -168,7 +168,10 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
 
     :param q: a loaded questionnaire; its generated ``NAME_other`` questions are not written.
     :param path: where the .xlsx file goes (overwritten).
+    :raises ValueError: if a choice list is called ``channels`` (that name holds the channels).
     """
+    if CHANNEL_LIST in q.choices:
+        raise ValueError(f"choice list '{CHANNEL_LIST}' cannot be written: XLSForm files keep the channels there")
     book = Workbook()
     survey = book.active
     survey.title = "survey"
@@ -194,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.report(), file=sys.stderr)
         return 1
     write_xlsform(q, args.target)
+    if len(q.title) > 1:
+        print("warning: the title is translated; pyxform and ODK cannot read form_title::<language> "
+              "columns (our loader can)", file=sys.stderr)
     print(f"{args.target}: {len(q.questions())} questions, {len(q.choices)} choice lists")
     return 0
 
