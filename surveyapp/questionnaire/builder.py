@@ -13,7 +13,7 @@ from surveyapp.questionnaire import types
 from surveyapp.questionnaire.compiled import analyse
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
 from surveyapp.questionnaire.messages import message
-from surveyapp.questionnaire.raw import RawForm, Row
+from surveyapp.questionnaire.raw import RawForm, Row, language_code
 from surveyapp.questionnaire.schema import (
     SAMPLING_TYPES, Channel, Choice, Group, Item, Question, Questionnaire, Study, Text, groups, walk,
 )
@@ -43,9 +43,12 @@ def parse_type(text: Any) -> tuple[str, str | None, bool]:
         if head in TYPE_ALIASES or size == 1:
             base, rest = TYPE_ALIASES.get(head, head.replace(" ", "_")), words[size:]
             break
-    or_other = bool(rest) and rest[-1].lower() == "or_other"
-    if or_other:
-        rest = rest[:-1]
+    tail = " ".join(rest[1:]).lower()
+    # pyxform accepts all three spellings; reading the last two as "no other"
+    # would silently drop the option that pyxform adds.
+    or_other = tail in ("or_other", "or other", "or specify other")
+    if rest and rest[0].lower() == "or_other":  # "select_one or_other": a list is missing
+        return base, None, True
     return base, (rest[0] if rest else None), or_other
 
 
@@ -71,12 +74,21 @@ class _Builder:
 
     def __init__(self, raw: RawForm):
         self.raw = raw
-        self.problems: list[Problem] = []
-        self.language = str(raw.settings.get("default_language", "zh"))
+        self.problems: list[Problem] = list(raw.problems)
+        # XLSForm writes the default language like its columns, "中文 (zh)".
+        self.language = language_code(raw.settings.get("default_language", "zh"))
         self.languages: set[str] = {self.language}
 
-    def problem(self, location: str, code: str, question: str | None = None, **params: Any) -> None:
+    def problem(self, location: str, code: str, question: str | None = None, /, **params: Any) -> None:
+        # Positional-only, so that a message parameter may be called ``code``.
         self.problems.append(Problem(self.raw.source, location, code, params, question))
+
+    def flag(self, row: Row, column: str) -> bool:
+        """A yes/no cell; anything else is reported rather than read as "no"."""
+        value = row.get(column)
+        if value is not None and not is_flag(value):
+            self.problem(row.location, "bad_boolean", None, column=column, value=value)
+        return flag(value)
 
     def text(self, row: Row, column: str) -> Text:
         """A translatable cell with the unnamed language mapped to the default one."""
@@ -94,7 +106,7 @@ class _Builder:
             form_id=self.form_id(), title=self.text(self.raw.settings, "title"),
             default_language=self.language, languages=(), items=items, choices=choices,
             study=self.study(), channels=self.channels(), version=str(self.raw.settings.get("version", "")),
-            allow_multiple=flag(self.raw.settings.get("allow_multiple")),
+            allow_multiple=self.flag(self.raw.settings, "allow_multiple"),
         )
         self.check_questions(q)
         if self.problems:
@@ -115,12 +127,12 @@ class _Builder:
     def study(self) -> Study:
         data = {k: str(v).strip() for k, v in self.raw.study.items() if v is not None}
         unknown = sorted(set(data) - set(Study.__dataclass_fields__))
+        where = self.raw.study_location or self.raw.settings.location
         for key in unknown:
-            self.problem(self.raw.settings.location, "unknown_key", key=f"study.{key}")
+            self.problem(where, "unknown_key", key=f"study.{key}")
         sampling = data.get("sampling", "convenience")
         if sampling not in SAMPLING_TYPES:
-            self.problem(self.raw.settings.location, "bad_sampling", value=sampling,
-                         allowed=", ".join(SAMPLING_TYPES))
+            self.problem(where, "bad_sampling", value=sampling, allowed=", ".join(SAMPLING_TYPES))
         return Study(**{k: v for k, v in data.items() if k not in unknown})
 
     def channels(self) -> tuple[Channel, ...]:
@@ -163,7 +175,7 @@ class _Builder:
             self.problem(row.location, "missing_choice_label", list=row.get("list_name"), value=value)
         skip = {"list_name", "name", "label", "exclusive", "media", "image", "audio", "video"}
         columns = {k: str(v) for k, v in row.cells.items() if k not in skip and v not in (None, "", {})}
-        return Choice(value, label, flag(row.get("exclusive")), columns)
+        return Choice(value, label, self.flag(row, "exclusive"), columns)
 
     # --- survey rows -------------------------------------------------------
 
@@ -191,8 +203,8 @@ class _Builder:
             return
         opened, children = stack.pop()
         name = self.name(opened, "")
-        group = Group(name, self.text(opened, "label"), opened.get("relevant"),
-                      opened.get("appearance"), tuple(children), opened.location)
+        group = Group(name, self.text(opened, "label"), _expression(opened, "relevant"),
+                      _str_or_none(opened.get("appearance")), tuple(children), opened.location)
         if group.is_matrix:
             self.check_matrix(group)
         stack[-1][1].append(group)
@@ -222,10 +234,11 @@ class _Builder:
             name=name, type=kind, label=self.text(row, "label"), hint=self.text(row, "hint"),
             list_name=list_name if qtype.takes_list else None, or_other=or_other and qtype.takes_list,
             required=self.required(row, name), required_message=self.text(row, "required_message"),
-            relevant=row.get("relevant"), constraint=row.get("constraint"),
-            constraint_message=self.text(row, "constraint_message"), choice_filter=row.get("choice_filter"),
-            calculation=row.get("calculation"), default=_str_or_none(row.get("default")),
-            appearance=row.get("appearance"), location=row.location,
+            relevant=_expression(row, "relevant"), constraint=_expression(row, "constraint"),
+            constraint_message=self.text(row, "constraint_message"),
+            choice_filter=_expression(row, "choice_filter"), calculation=_expression(row, "calculation"),
+            default=_str_or_none(row.get("default")), appearance=_str_or_none(row.get("appearance")),
+            location=row.location,
         )
         if not question.label and kind != "calculate":
             self.problem(row.location, "missing_label", name)
@@ -239,6 +252,11 @@ class _Builder:
             return None
         if is_flag(value):
             return "true()" if flag(value) else None
+        if NAME.match(str(value)):
+            # A lone word ("y", "maybe") is a mistyped yes/no, not an expression:
+            # as an expression it would be a choice column and always false.
+            self.problem(row.location, "bad_boolean", name, column="required", value=value)
+            return None
         return str(value)
 
     def check_list(self, row: Row, name: str, qtype, list_name, choices: dict) -> None:
@@ -246,6 +264,8 @@ class _Builder:
             return
         if not list_name:
             self.problem(row.location, "missing_list", name, type=qtype.name)
+        elif list_name in self.raw.declared_lists and list_name not in choices:
+            self.problem(row.location, "empty_list", name, list=list_name)
         elif list_name not in choices:
             self.problem(row.location, "unknown_list", name, list=list_name)
 
@@ -273,8 +293,11 @@ class _Builder:
     def check_questions(self, q: Questionnaire) -> None:
         seen: dict[str, str] = {}
         named = [*groups(q.items), *(question for question, _ in walk(q.items))]
+        generated = {f"{question.name}_other" for question, _ in walk(q.items) if question.or_other}
         for item in sorted(named, key=lambda i: _row_order(i.location)):
-            if item.name in seen:
+            if item.name in generated and item.name in seen:
+                self.problem(item.location, "or_other_clash", item.name, name=item.name)
+            elif item.name in seen:
                 self.problem(item.location, "duplicate_name", item.name, name=item.name, first=seen[item.name])
             elif item.name:
                 seen[item.name] = item.location
@@ -298,7 +321,17 @@ class _Builder:
 
 
 def _str_or_none(value: Any) -> str | None:
+    if isinstance(value, bool):  # YAML reads yes/true as a bool; keep the word
+        return "true" if value else "false"
     return None if value in (None, "") else str(value)
+
+
+def _expression(row: Row, column: str) -> str | None:
+    """An expression cell as text: YAML gives numbers and bools for ``10`` or ``false``."""
+    value = row.get(column)
+    if isinstance(value, bool):
+        return "true()" if value else "false()"
+    return _str_or_none(value)
 
 
 def _row_order(location: str) -> int:
@@ -307,6 +340,10 @@ def _row_order(location: str) -> int:
     return int(digits[-1]) if digits else 0
 
 
-def _plain(exc: types.AnswerError) -> str:
-    params = {k: (v.get("zh", "") if isinstance(v, dict) else v) for k, v in exc.params.items()}
-    return message(exc.code, **params)
+def _plain(exc: types.AnswerError) -> dict[str, str]:
+    """The answer error in both languages; ``Problem.text`` picks the reader's."""
+    out = {}
+    for language in ("zh", "en"):
+        params = {k: (v.get(language, "") if isinstance(v, dict) else v) for k, v in exc.params.items()}
+        out[language] = message(exc.code, language, **params)
+    return out

@@ -57,7 +57,9 @@ class _Analysis:
         for index, question in enumerate(q.questions()):
             self.position.setdefault(question.name, index)
             self.kind.setdefault(question.name, question.type)
-        self.group_start = {g.name: min((self.position.get(x.name, 0) for x, _ in walk((g,))), default=0)
+        # An empty group hides nothing, so any reference from its relevance is "earlier".
+        end = len(self.position)
+        self.group_start = {g.name: min((self.position.get(x.name, 0) for x, _ in walk((g,))), default=end)
                             for g in groups(q.items)}
         self.parsed: dict[tuple[str, str], Expression] = {}
 
@@ -75,6 +77,8 @@ class _Analysis:
             self.check_references(owner, column, expr)
             if column == "choice_filter":
                 self.check_filter(owner, expr)
+            else:
+                self.check_bare_names(owner, column, expr)
         self.check_cycles()
         return self.problems
 
@@ -87,6 +91,12 @@ class _Analysis:
                 continue
             elif own is None or self.position[ref] >= own:
                 self.add(owner, "later_reference", column=column, ref=ref)
+
+    def check_bare_names(self, owner, column: str, expr: Expression) -> None:
+        # A bare name is a choice column, which only a choice_filter has; elsewhere
+        # it is a forgotten ${...} and would silently evaluate to "".
+        for name in sorted(expr.columns):
+            self.add(owner, "bare_name", column=column, name=name)
 
     def check_filter(self, owner, expr: Expression) -> None:
         if not isinstance(owner, Question) or owner.list_name is None:

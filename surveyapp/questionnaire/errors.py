@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from surveyapp.questionnaire.messages import message, pick
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,8 @@ class Problem:
         # reason a default value is invalid.
         params = {k: pick(v, language) if isinstance(v, dict) else v for k, v in self.params.items()}
         parts.append(message(self.code, language, **params))
-        return ": ".join(p for p in parts if p)
+        # One line per problem, even when a quoted cell or a reader's detail has line breaks.
+        return _LINE_BREAKS.sub(" ", ": ".join(p for p in parts if p))
 
     def __str__(self) -> str:
         return self.text()

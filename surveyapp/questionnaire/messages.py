@@ -59,6 +59,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{column}引用了排在后面的题目“{ref}”",
         "en": "{column} refers to '{ref}', which comes later",
     },
+    "bare_name": {
+        "zh": "{column}中的“{name}”不是题目引用（引用题目应写作 ${{{name}}}）",
+        "en": "{column} uses the bare name '{name}' (refer to a question as ${{{name}}})",
+    },
     "cycle": {"zh": "存在循环依赖：{path}", "en": "dependency cycle: {path}"},
     "filter_on_non_select": {
         "zh": "只有选择题可以使用 choice_filter",
@@ -133,8 +137,12 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def message(code: str, language: str | None = None, **params: object) -> str:
-    """The text of message ``code`` in ``language`` (Chinese when unknown)."""
+def message(code: str, language: str | None = None, /, **params: object) -> str:
+    """The text of message ``code`` in ``language`` (Chinese when unknown).
+
+    Positional-only, so that a message may have a parameter called ``code``
+    (the duplicate channel code, for one).
+    """
     texts = MESSAGES[code]
     text = texts.get(language or DEFAULT_LANGUAGE) or texts[DEFAULT_LANGUAGE]
     return text.format(**params)

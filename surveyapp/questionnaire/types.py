@@ -20,6 +20,8 @@ SHORT_TEXT_LIMIT = 500
 LONG_TEXT_LIMIT = 2000
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Only YYYY-MM-DD: Python 3.11's fromisoformat also takes week dates ("2026-W01-1").
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 QUESTION_TYPES: dict[str, type[QuestionType]] = {}
 
@@ -118,7 +120,7 @@ class Decimal(QuestionType):
 @register("date")
 class Date(QuestionType):
     def clean(self, question, raw, allowed=None):
-        if not isinstance(raw, str) or len(raw.strip()) != 10:
+        if not isinstance(raw, str) or not _DATE.fullmatch(raw.strip()):
             raise AnswerError("expected_date")
         try:
             return dt.date.fromisoformat(raw.strip()).isoformat()

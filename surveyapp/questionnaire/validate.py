@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,9 @@ def validate(compiled: Compiled, answers: Any, today: str | None = None) -> Vali
             run.errors.append(FieldError(str(name)[:100] or "\"\"", "unknown_question"))
     for question in compiled.order:
         run.question(question)
+        run.done.add(question.name)
+    for question in run.deferred:
+        run.check_constraint(question)
     return Validation(run.values, run.errors)
 
 
@@ -71,10 +75,18 @@ class _Run:
         self.answers = answers
         self.today = today
         self.values: dict[str, Any] = {}
+        # Answers that failed their constraint still count for later relevance,
+        # so that a dependent question (an or_other box) is not also reported.
+        self.rejected: dict[str, Any] = {}
+        self.scope = ChainMap(self.values, self.rejected)
         self.errors: list[FieldError] = []
+        self.done: set[str] = set()
+        # Constraints that refer to a calculation not computed yet (one that
+        # may itself use this answer) are checked once every value is settled.
+        self.deferred: list[Question] = []
 
     def env(self, current: Any = None, row: Mapping[str, str] | None = None) -> Env:
-        return Env(self.values, current=current, today=self.today, row=row)
+        return Env(self.scope, current=current, today=self.today, row=row)
 
     def relevant(self, question: Question) -> bool:
         env = self.env()
@@ -115,11 +127,22 @@ class _Run:
         except types.AnswerError as exc:
             self.fail(question, exc.code, **exc.params)
             return
-        constraint = self.compiled.expression(question.name, "constraint")
-        if constraint and not constraint.evaluate_bool(self.env(current=value)):
-            self.fail(question, "constraint", custom=question.constraint_message)
-            return
+        # Stored before the constraint runs, which may say ${own_name} as well as ".".
         self.values[question.name] = value
+        constraint = self.compiled.expression(question.name, "constraint")
+        if constraint is None:
+            return
+        if constraint.references - self.done - {question.name}:
+            self.deferred.append(question)
+        else:
+            self.check_constraint(question)
+
+    def check_constraint(self, question: Question) -> None:
+        """Apply the constraint to the stored answer; a failing one moves to ``rejected``."""
+        constraint = self.compiled.expression(question.name, "constraint")
+        if not constraint.evaluate_bool(self.env(current=self.values[question.name])):
+            self.rejected[question.name] = self.values.pop(question.name)
+            self.fail(question, "constraint", custom=question.constraint_message)
 
     def options(self, question: Question) -> dict[str, Choice]:
         """The choices offered, after the question's choice_filter."""
@@ -129,10 +152,15 @@ class _Run:
             return options
         return {value: choice for value, choice in options.items()
                 if value == "other" and question.or_other
-                or expr.evaluate_bool(self.env(row={"name": value, **choice.columns}))}
+                or expr.evaluate_bool(self.env(row=_filter_row(choice)))}
 
-    def fail(self, question: Question, code: str, custom: Text | None = None, **params: Any) -> None:
+    def fail(self, question: Question, code: str, /, custom: Text | None = None, **params: Any) -> None:
         self.errors.append(FieldError(question.name, code, params, custom or None))
+
+
+def _filter_row(choice: Choice) -> dict[str, str]:
+    """The columns a choice_filter sees; the loader allows ``label`` too."""
+    return {"name": choice.value, "label": pick(choice.label), **choice.columns}
 
 
 def _storable(value: Any) -> Any:

@@ -8,6 +8,7 @@ settings sheet as ``study_*`` columns.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pyxform.errors import PyXFormError
@@ -16,6 +17,7 @@ from pyxform.xls2json_backends import xlsx_to_dict
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
 from surveyapp.questionnaire.raw import RawForm, Row, normalise_cells
 
+_MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00")
 CHANNEL_LIST = "channels"
 STUDY_PREFIX = "study_"
 
@@ -48,10 +50,19 @@ def read_xlsform(path_or_file: Any, source: str) -> RawForm:
 def _rows(book: dict, sheet: str) -> list[Row]:
     """Non-empty rows of ``sheet``; pyxform keeps blank rows, so index + 2 is the sheet row."""
     return [
-        Row(f"sheet '{sheet}' row {index + 2}", normalise_cells(cells))
+        Row(f"sheet '{sheet}' row {index + 2}", _date_default(normalise_cells(cells)))
         for index, cells in enumerate(book.get(sheet) or [])
         if cells
     ]
+
+
+def _date_default(cells: dict[str, Any]) -> dict[str, Any]:
+    """Excel turns a typed 2026-03-01 into a date cell, which pyxform writes as
+    "2026-03-01 00:00:00"; as a default that is the date the researcher typed."""
+    found = _MIDNIGHT.fullmatch(str(cells.get("default") or ""))
+    if found:
+        cells["default"] = found.group(1)
+    return cells
 
 
 def _channel(row: Row) -> Row:

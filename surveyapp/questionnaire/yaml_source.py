@@ -9,6 +9,11 @@ import yaml
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
 from surveyapp.questionnaire.raw import RawForm, Row, normalise_cells
 
+# A misspelt key (``requird: yes``) must not silently drop a rule, so survey
+# rows accept only the XLSForm columns we read (translations included).
+ROW_KEYS = {"type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
+            "constraint_message", "choice_filter", "calculation", "default", "appearance"}
+
 TOP_LEVEL = {"form_id", "title", "version", "default_language", "allow_multiple",
              "study", "channels", "survey", "choices"}
 
@@ -128,6 +133,11 @@ def _is_map(value: Any, location: str, source: str, problems: list[Problem]) -> 
     return False
 
 
+def _name(item: dict) -> str | None:
+    name = item.get("name")
+    return None if name is None else str(name)
+
+
 def _flatten(items: list, source: str, problems: list[Problem], parent: Any = None) -> list[Row]:
     """Nested ``children`` become begin_group ... end_group rows, as in XLSForm."""
     rows: list[Row] = []
@@ -136,6 +146,8 @@ def _flatten(items: list, source: str, problems: list[Problem], parent: Any = No
             continue
         children = item.get("children")
         row = _row({k: v for k, v in item.items() if k != "children"}, _where(item))
+        problems.extend(Problem(source, row.location, "unknown_key", {"key": key}, _name(item))
+                        for key in row.cells if key not in ROW_KEYS)
         rows.append(row)
         if children is not None:
             if not isinstance(children, list):

@@ -32,7 +32,7 @@ def write_xlsform(directory: Path, name: str, survey: Sheet, choices: Sheet | No
 
 
 def settings_sheet(**columns: Any) -> list[tuple]:
-    """A one-row settings sheet; ``label__en`` style keys are not needed here."""
+    """A one-row settings sheet from keyword columns (form_id=..., study_sampling=...)."""
     return [tuple(columns), tuple(columns.values())]
 
 
