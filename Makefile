@@ -37,6 +37,8 @@ run: $(STAMP)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) debian-packages
+	command -v node >/dev/null || $(MAKE) debian-packages DEBIAN_TEST_PACKAGES=nodejs
+	node --test tests/js/
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -7,9 +7,11 @@ evaluator shares, so each rule is chosen to be portable, not Python-specific.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import operator
 import re
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -178,13 +180,17 @@ def _items(value: Value) -> list[str]:
 
 
 @lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)
 def _compile(pattern: str) -> re.Pattern[str] | None:
     # Match JS RegExp: ASCII \d and \w, and '$' only at the very end (Python's
-    # '$' also matches before a final newline).
+    # '$' also matches before a final newline). Cached: patterns are few and
+    # evaluated on every submission.
     try:
-        return re.compile(_REGEX_END.sub(lambda m: m.group(1) or r"\Z", pattern), re.ASCII)
-    except (re.error, OverflowError, RecursionError):
-        return None  # an invalid pattern matches nothing
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. FutureWarning for '[[a]'
+            return re.compile(_REGEX_END.sub(lambda m: m.group(1) or r"\Z", pattern), re.ASCII)
+    except (re.error, ValueError, OverflowError, RecursionError):
+        return None  # an invalid pattern (or one with clashing flags) matches nothing
 
 
 def _search(text: Value, pattern: Value) -> bool:

@@ -348,3 +348,10 @@ def test_semantics_are_documented() -> None:
     """Does the vector file state the rules the JS port must follow, one per line?"""
     lines = SUITE["semantics"]
     assert len(lines) >= 15 and all(isinstance(line, str) and line for line in lines)
+
+
+def test_regex_flags_and_future_syntax_never_raise():
+    """Do patterns with clashing flags or future-warning syntax evaluate quietly?"""
+    from surveyapp.questionnaire.expressions import Env, parse
+    assert parse("regex(., '(?u)\\w')").evaluate(Env({}, current="a")) is False
+    assert isinstance(parse("regex(., '[[a]')").evaluate(Env({}, current="a")), bool)

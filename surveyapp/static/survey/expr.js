@@ -1,0 +1,396 @@
+/*
+ * SurveyExpr: the XLSForm expression engine of surveyapp/questionnaire/expressions.py, for the
+ * browser, so relevant, constraint, required, choice_filter and calculation give on the device
+ * exactly what the server gives. tests/js/expr.test.js runs tests/data/expression_vectors.json
+ * against it. Plain ES2017 for old Android WebViews and WeChat: no ?. or ??, no lookbehind.
+ */
+(function (root, factory) {
+  var api = factory();
+  if (typeof module === 'object' && module.exports) module.exports = api;
+  else root.SurveyExpr = api;
+})(typeof self !== 'undefined' ? self : this, function () {
+  'use strict';
+
+  // Long `or` chains nest one tree level per operand; the server's limits.
+  var MAX_DEPTH = 256, MAX_NESTING = 64, UNARY_BINDING = 7;
+  var NUMBER_TEXT = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
+  var DATE_TEXT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+  var ITEM = /[^ \t\r\n]+/g, EDGE_SPACE = /^[ \t\r\n]+|[ \t\r\n]+$/g;
+  var PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+  var hasOwn = Object.prototype.hasOwnProperty;
+
+  function own(object, key) {
+    // Names such as ${constructor} must not find Object.prototype members.
+    return object != null && hasOwn.call(object, key);
+  }
+
+  function ExpressionError(message, position) {
+    this.message = message;
+    this.position = position;
+    this.stack = new Error(message + ' at position ' + position).stack;
+  }
+  ExpressionError.prototype = Object.create(Error.prototype);
+  ExpressionError.prototype.constructor = ExpressionError;
+  ExpressionError.prototype.name = 'ExpressionError';
+
+  // --- the value domain: string, number, boolean -------------------------------------
+  function value(raw) {
+    // An answer as stored (JSON-like) mapped into the value domain.
+    if (raw === null || raw === undefined) return '';
+    var type = typeof raw;
+    if (type === 'string' || type === 'number' || type === 'boolean') return raw;
+    if (type === 'bigint') return Number(raw); // huge ints become +/-Infinity, as on the server
+    if (Array.isArray(raw)) return raw.map(function (item) { return str(value(item)); }).join(' ');
+    return String(raw);
+  }
+  function num(v) {
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    if (typeof v === 'number') return v;
+    var text = v.replace(EDGE_SPACE, '');
+    return NUMBER_TEXT.test(text) ? Number(text) : NaN;
+  }
+  function str(v) {
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    return typeof v === 'number' ? formatNumber(v) : v;
+  }
+  function bool(v) {
+    if (typeof v === 'boolean') return v;
+    return typeof v === 'number' ? v !== 0 && v === v : v !== '';
+  }
+
+  function formatNumber(n) {
+    // toString already gives the shortest round-trip digits (as Python's repr) and '0' for
+    // -0; only its exponent form (|n| >= 1e21 or < 1e-6) must be written out positionally.
+    var text = String(n), m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+    if (!m) return text;
+    var digits = m[2] + (m[3] || ''), point = 1 + Number(m[4]);
+    if (point <= 0) return m[1] + '0.' + '0'.repeat(-point) + digits;
+    return m[1] + digits + '0'.repeat(point - digits.length);
+  }
+
+  function items(v) { return str(v).match(ITEM) || []; }
+  function codePoints(text) {
+    // The server counts code points; JS strings count UTF-16 units.
+    return text.length - (text.match(PAIR) || []).length;
+  }
+
+  // --- operators ---------------------------------------------------------------------
+  function equals(a, b) {
+    if (typeof a === 'boolean' || typeof b === 'boolean') return bool(a) === bool(b);
+    if (typeof a === 'number' || typeof b === 'number') return num(a) === num(b);
+    return a === b;
+  }
+
+  function ordering(compare) {
+    // Two YYYY-MM-DD strings compare as dates (as text); anything else as numbers.
+    return function (a, b) {
+      var dates = typeof a === 'string' && typeof b === 'string' && DATE_TEXT.test(a) && DATE_TEXT.test(b);
+      return dates ? compare(a, b) : compare(num(a), num(b));
+    };
+  }
+
+  function binary(test) {
+    return function (left, right) { return function (env) { return test(left(env), right(env)); }; };
+  }
+  function arithmetic(compute) {
+    return binary(function (a, b) { return compute(num(a), num(b)); });
+  }
+
+  // [binding power, builder]. JS / and % are exactly the IEEE division and C fmod the rules
+  // ask for (x div 0 = +/-Infinity, 0 div 0 = NaN, x mod 0 = NaN, x mod Infinity = x).
+  var BINARY = {
+    or: [1, function (left, right) { return function (env) { return bool(left(env)) || bool(right(env)); }; }],
+    and: [2, function (left, right) { return function (env) { return bool(left(env)) && bool(right(env)); }; }],
+    '=': [3, binary(equals)],
+    '!=': [3, binary(function (a, b) { return !equals(a, b); })],
+    '<': [4, binary(ordering(function (a, b) { return a < b; }))],
+    '<=': [4, binary(ordering(function (a, b) { return a <= b; }))],
+    '>': [4, binary(ordering(function (a, b) { return a > b; }))],
+    '>=': [4, binary(ordering(function (a, b) { return a >= b; }))],
+    '+': [5, arithmetic(function (a, b) { return a + b; })],
+    '-': [5, arithmetic(function (a, b) { return a - b; })],
+    '*': [6, arithmetic(function (a, b) { return a * b; })],
+    div: [6, arithmetic(function (a, b) { return a / b; })],
+    mod: [6, arithmetic(function (a, b) { return a % b; })]
+  };
+
+  // --- regex(): as the server's Python re (re.ASCII, '$' only at the very end) ----------
+  // Both engines read common patterns alike, and \d \w \b ^ $ already agree. These atoms
+  // differ, so they are rewritten: the server's \s is ASCII whitespace only, its '.' only
+  // excludes '\n', a ']' first in a class is literal, and a character outside the BMP is one
+  // character, not two UTF-16 units (whole() never matches half of a surrogate pair).
+  var PAIR_SOURCE = '[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]';
+  function whole(atom) {
+    return '(?:' + PAIR_SOURCE + '|(?!' + PAIR_SOURCE + ')' + atom + ')';
+  }
+  var OUTSIDE = { '.': whole('[^\\n]'), '\\s': '[\\t\\n\\v\\f\\r ]', '\\S': whole('[^\\t\\n\\v\\f\\r ]'),
+    '\\D': whole('\\D'), '\\W': whole('\\W') };
+  var INSIDE = { '\\s': '\\t\\n\\v\\f\\r ', '\\S': '\\x00-\\x08\\x0e-\\x1f!-\\uffff' };
+  var COMPLEMENTS = { '\\S': true, '\\D': true, '\\W': true };
+
+  function atomAt(pattern, i) {
+    // One escape, one surrogate pair or one UTF-16 unit.
+    var pair = /^[\uD800-\uDBFF][\uDC00-\uDFFF]/.test(pattern.substr(i, 2));
+    return pattern.substr(i, pattern[i] === '\\' || pair ? 2 : 1);
+  }
+
+  function translateClass(pattern, start) {
+    var i = start + 1, negated = pattern[i] === '^', complement = false;
+    if (negated) i++;
+    var leading = pattern[i] === ']', body = leading ? '\\]' : '';
+    if (leading) i++;
+    while (i < pattern.length && pattern[i] !== ']') {
+      var atom = atomAt(pattern, i);
+      // The server's '$' rewrite ends such a class early and puts \Z in it: invalid there.
+      if (leading && atom === '$') return null;
+      complement = complement || own(COMPLEMENTS, atom);
+      body += own(INSIDE, atom) ? INSIDE[atom] : atom;
+      i += atom.length;
+    }
+    var source = '[' + (negated ? '^' : '') + body + pattern.substr(i, 1);
+    // A class that takes in every astral character must take each one whole.
+    return { source: negated !== complement ? whole(source) : source, end: i + 1 };
+  }
+
+  function translate(pattern) {
+    var out = '';
+    for (var i = 0; i < pattern.length;) {
+      if (pattern[i] === '[') {
+        var cls = translateClass(pattern, i);
+        if (cls === null) return null;
+        out += cls.source;
+        i = cls.end;
+        continue;
+      }
+      var atom = atomAt(pattern, i);
+      i += atom.length;
+      if (own(OUTSIDE, atom)) out += OUTSIDE[atom];
+      else out += atom.length === 2 && atom[0] !== '\\' ? '(?:' + atom + ')' : atom; // quantify a pair whole
+    }
+    return out;
+  }
+
+  var compiled = new Map();
+  function compile(pattern) {
+    if (compiled.has(pattern)) return compiled.get(pattern);
+    if (compiled.size >= 256) compiled.clear();
+    var regex = null, source = translate(pattern);
+    try {
+      regex = source === null ? null : new RegExp(source);
+    } catch (e) { /* an invalid pattern matches nothing */ }
+    compiled.set(pattern, regex);
+    return regex;
+  }
+
+  function search(text, pattern) {
+    var regex = compile(str(pattern));
+    try {
+      return regex !== null && regex.test(str(text));
+    } catch (e) { return false; /* a backtracking stack overflow must not break evaluation */ }
+  }
+
+  // --- functions ---------------------------------------------------------------------
+  function pad(number, width) { return ('000' + number).slice(-width); }
+  function localToday() {
+    var d = new Date();
+    return pad(d.getFullYear(), 4) + '-' + pad(d.getMonth() + 1, 2) + '-' + pad(d.getDate(), 2);
+  }
+
+  function unary(convert) {
+    return function (arg) { return function (env) { return convert(arg(env)); }; };
+  }
+  function constant(v) {
+    return function () { return function () { return v; }; };
+  }
+
+  // name: [minimum, maximum (-1: any), builder over the argument evaluators]
+  var FUNCTIONS = {
+    selected: [2, 2, function (x, v) {
+      return function (env) { var wanted = str(v(env)); return items(x(env)).indexOf(wanted) >= 0; };
+    }],
+    'count-selected': [1, 1, unary(function (v) { return items(v).length; })],
+    'string-length': [1, 1, unary(function (v) { return codePoints(str(v)); })],
+    regex: [2, 2, function (s, p) { return function (env) { var text = s(env); return search(text, p(env)); }; }],
+    'if': [3, 3, function (c, a, b) { return function (env) { return bool(c(env)) ? a(env) : b(env); }; }],
+    coalesce: [2, 2, function (a, b) {
+      return function (env) { var first = a(env); return str(first) !== '' ? first : b(env); };
+    }],
+    today: [0, 0, function () {
+      return function (env) { return env.today == null ? localToday() : value(env.today); };
+    }],
+    'int': [1, 1, unary(function (v) { return Math.trunc(num(v)); })], // keeps -0, NaN, Infinity
+    number: [1, 1, unary(num)],
+    not: [1, 1, unary(function (v) { return !bool(v); })],
+    'true': [0, 0, constant(true)],
+    'false': [0, 0, constant(false)],
+    concat: [1, -1, function () {
+      var parts = Array.prototype.slice.call(arguments);
+      return function (env) { return parts.map(function (p) { return str(p(env)); }).join(''); };
+    }],
+    string: [1, 1, unary(str)],
+    'boolean': [1, 1, unary(bool)]
+  };
+
+  function arityProblem(name, spec, count) {
+    var min = spec[0], max = spec[1];
+    if (min <= count && (max < 0 || count <= max)) return null;
+    var wanted = max < 0 ? min : max, plural = wanted === 1 ? 'argument' : 'arguments';
+    if (max < 0) return name + '() takes at least ' + wanted + ' ' + plural;
+    return name + '() takes ' + (wanted || 'no') + ' ' + plural;
+  }
+
+  // --- tokenizer -----------------------------------------------------------------------
+  var TOKEN = new RegExp('([ \\t\\r\\n]+)|([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)|(\'[^\']*\'|"[^"]*")' +
+    '|(\\$\\{[A-Za-z_][A-Za-z0-9_.\\-]*\\})|([A-Za-z_][A-Za-z0-9_.\\-]*)|(!=|<=|>=|[=<>+\\-*(),.])', 'y');
+  var KINDS = ['', 'space', 'number', 'string', 'ref', 'name', 'op']; // TOKEN's groups
+  var LEXICAL_ERRORS = { "'": 'unterminated string', '"': 'unterminated string', $: 'invalid reference' };
+  var UNPRINTABLE = /[\\'\x00-\x1f\x7f-\xa0\xad\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]/g;
+
+  function repr(text) {
+    // Python's repr() of a token, as the server's messages quote it (common cases).
+    var quote = text.indexOf("'") >= 0 && text.indexOf('"') < 0 ? '"' : "'";
+    return quote + text.replace(UNPRINTABLE, function (c) {
+      if (c === "'") return quote === "'" ? "\\'" : c;
+      var code = c.charCodeAt(0);
+      var named = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }[c];
+      return named || (code < 256 ? '\\x' + pad(code.toString(16), 2) : '\\u' + pad(code.toString(16), 4));
+    }) + quote;
+  }
+  function fail(text, message, unit) {
+    // Positions count code points, as on the server.
+    throw new ExpressionError(message, codePoints(text.slice(0, unit)));
+  }
+
+  function tokenize(text) {
+    var tokens = [];
+    for (var position = 0; position < text.length; position = TOKEN.lastIndex) {
+      TOKEN.lastIndex = position;
+      var match = TOKEN.exec(text);
+      if (match === null) {
+        var char = String.fromCodePoint(text.codePointAt(position));
+        fail(text, own(LEXICAL_ERRORS, char) ? LEXICAL_ERRORS[char] : 'unexpected character ' + repr(char), position);
+      }
+      var kind = 1;
+      while (match[kind] === undefined) kind++;
+      if (kind > 1) tokens.push({ kind: KINDS[kind], text: match[0], position: position });
+    }
+    tokens.push({ kind: 'end', text: '', position: text.length });
+    return tokens;
+  }
+
+  // --- parser: a Pratt parser turning tokens into a tree of closures -------------------
+  function addOnce(list, name) {
+    if (list.indexOf(name) < 0) list.push(name);
+  }
+
+  function parse(text) {
+    if (typeof text !== 'string') throw new TypeError('expression text must be a string');
+    var tokens = tokenize(text), index = 0, nesting = 0;
+    var references = [], columns = [], functions = [], usesCurrent = false;
+    function accept(op) {
+      var found = tokens[index].kind === 'op' && tokens[index].text === op;
+      if (found) index++;
+      return found;
+    }
+    function unexpected(token) {
+      if (token.kind === 'end') fail(text, 'unexpected end of expression', token.position);
+      fail(text, 'unexpected ' + repr(token.text), token.position);
+    }
+    function leaf(run) {
+      return { run: run, depth: 1 };
+    }
+    function node(run, children) {
+      var depth = 1;
+      children.forEach(function (child) { depth = Math.max(depth, child.depth + 1); });
+      if (depth > MAX_DEPTH) fail(text, 'expression is too deeply nested', tokens[index].position);
+      return { run: run, depth: depth };
+    }
+    function binaryOperator() {
+      // and/or/div/mod are operators only where an operator can stand; elsewhere names.
+      var token = tokens[index];
+      return (token.kind === 'op' || token.kind === 'name') && own(BINARY, token.text) ? token.text : null;
+    }
+    function expression(minBinding) {
+      if (++nesting > MAX_NESTING) fail(text, 'expression is too deeply nested', tokens[index].position);
+      var left = prefix(), op;
+      while ((op = binaryOperator()) !== null && BINARY[op][0] > minBinding) {
+        index++;
+        var right = expression(BINARY[op][0]);
+        left = node(BINARY[op][1](left.run, right.run), [left, right]);
+      }
+      nesting--;
+      return left;
+    }
+    function prefix() {
+      var token = tokens[index++], kind = token.kind === 'op' ? token.text : token.kind;
+      if (kind === 'number' || kind === 'string') {
+        var literal = kind === 'number' ? Number(token.text) : token.text.slice(1, -1);
+        return leaf(function () { return literal; });
+      }
+      if (kind === 'ref') return reference(token.text.slice(2, -1));
+      if (kind === 'name') return accept('(') ? call(token) : column(token.text);
+      if (kind === '.') {
+        usesCurrent = true;
+        return leaf(function (env) { return value(env.current); });
+      }
+      if (kind === '-') {
+        var operand = expression(UNARY_BINDING);
+        return node(function (env) { return -num(operand.run(env)); }, [operand]);
+      }
+      if (kind !== '(') unexpected(token);
+      var inner = expression(0);
+      expectClose();
+      return inner;
+    }
+    function reference(name) {
+      addOnce(references, name);
+      return leaf(function (env) { return own(env.answers, name) ? value(env.answers[name]) : ''; });
+    }
+    function column(name) {
+      addOnce(columns, name);
+      return leaf(function (env) { return own(env.row, name) ? value(env.row[name]) : ''; });
+    }
+    function expectClose() {
+      if (accept(')')) return;
+      if (tokens[index].kind === 'end') fail(text, "missing ')'", tokens[index].position);
+      unexpected(tokens[index]);
+    }
+    function call(name) {
+      // The '(' is consumed; an unknown name fails before its arguments are read.
+      if (!own(FUNCTIONS, name.text)) fail(text, 'unknown function ' + repr(name.text), name.position);
+      var spec = FUNCTIONS[name.text], args = argumentList();
+      var problem = arityProblem(name.text, spec, args.length);
+      if (problem) fail(text, problem, name.position);
+      addOnce(functions, name.text);
+      return node(spec[2].apply(null, args.map(function (arg) { return arg.run; })), args);
+    }
+    function argumentList() {
+      var args = [];
+      if (accept(')')) return args;
+      do args.push(expression(0)); while (accept(','));
+      expectClose();
+      return args;
+    }
+
+    if (tokens[0].kind === 'end') fail(text, 'empty expression', 0);
+    var run = expression(0).run;
+    if (tokens[index].kind !== 'end') unexpected(tokens[index]);
+    function evaluate(env) {
+      env = env || {};
+      return run({ answers: env.answers || {}, current: env.current, today: env.today, row: env.row });
+    }
+    return {
+      source: text, references: references, columns: columns, usesCurrent: usesCurrent, functions: functions,
+      evaluate: evaluate,
+      evaluateBool: function (env) { return bool(evaluate(env)); }
+    };
+  }
+
+  return {
+    parse: parse,
+    ExpressionError: ExpressionError,
+    toNumber: function (raw) { return num(value(raw)); },
+    toString: function (raw) { return str(value(raw)); },
+    toBoolean: function (raw) { return bool(value(raw)); }
+  };
+});
