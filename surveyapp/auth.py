@@ -38,20 +38,23 @@ def api_researcher() -> Researcher | None:
 
 
 def researcher_api(view):
-    """Decorator: the API view needs a researcher; otherwise 401 with a JSON error."""
+    """Decorator: the API view needs a researcher (401 without login, 403 for field workers)."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if api_researcher() is None:
-            from surveyapp.api.errors import json_error
+        from surveyapp.api.errors import json_error
+        researcher = api_researcher()
+        if researcher is None:
             return json_error(401, "login_required")
+        if not researcher.can_read_responses:
+            return json_error(403, "researchers_only")
         return view(*args, **kwargs)
     return wrapped
 
 
-def create_researcher(username: str, password: str | None = None) -> tuple[Researcher, str]:
-    """Add a researcher; returns it with its password (generated when not given)."""
+def create_researcher(username: str, password: str | None = None, role: str = "researcher") -> tuple[Researcher, str]:
+    """Add an account; returns it with its password (generated when not given)."""
     password = password or secrets.token_urlsafe(12)
-    researcher = Researcher(username=username)
+    researcher = Researcher(username=username, role=role)
     researcher.set_password(password)
     db.session.add(researcher)
     db.session.commit()

@@ -19,6 +19,7 @@ from surveyapp import auth, catalogue, export
 from surveyapp.database import SCHEMA_ADVICE, schema_state
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire, Researcher
+from surveyapp.models.researcher import ROLES
 from surveyapp.questionnaire import QuestionnaireError, load_file
 from surveyapp.questionnaire.loader import questionnaire_files
 
@@ -120,13 +121,15 @@ def open_(form_id: str) -> None:
 @user_cli.command("create")
 @click.argument("username")
 @click.option("--password", help="Password; a random one is generated and printed when omitted.")
+@click.option("--role", type=click.Choice(ROLES), default="researcher", show_default=True,
+              help="field_worker: takes interviews, cannot read responses.")
 @needs_database
-def create_user(username: str, password: str | None) -> None:
-    """Create a researcher account."""
+def create_user(username: str, password: str | None, role: str) -> None:
+    """Create an account (a researcher, or a field worker for interviews)."""
     if db.session.scalar(select(Researcher).where(Researcher.username == username)):
-        raise click.ClickException(f"researcher '{username}' already exists")
-    _, password_used = auth.create_researcher(username, password)
-    click.echo(f"created researcher '{username}'")
+        raise click.ClickException(f"account '{username}' already exists")
+    _, password_used = auth.create_researcher(username, password, role)
+    click.echo(f"created {role} '{username}'")
     if password is None:
         click.echo(f"password (shown once): {password_used}")
 

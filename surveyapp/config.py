@@ -17,6 +17,15 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_STORAGE_URI = "memory://"    # SURVEYAPP_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379
+    RATELIMIT_ENABLED = True
+    SUBMIT_RATE_LIMIT = "30 per minute"    # per client address, for survey and API submissions
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript",
+                          "application/json", "image/svg+xml", "text/csv"]
+    COMPRESS_ALGORITHM = ["gzip"]
+    COMPRESS_MIN_SIZE = 500
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+    DEVICE_COOKIE_DAYS = 180               # one response per device, when the questionnaire wants it
 
 
 def database_url(url: str | None, instance_path: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire, QuestionnaireVersion, Response
+from surveyapp.models.questionnaire import availability
 from surveyapp.questionnaire.compiled import Compiled, compile_questionnaire
 from surveyapp.questionnaire.schema import from_definition
 from surveyapp.questionnaire.validate import FieldError, validate
@@ -32,7 +33,11 @@ class QuestionnaireNotFound(LookupError):
 
 
 class QuestionnaireClosed(Exception):
-    """The questionnaire takes no more responses."""
+    """The questionnaire takes no responses now; ``state`` is 'closed' or 'not_yet_open'."""
+
+    def __init__(self, state: str):
+        super().__init__(state)
+        self.state = state
 
 
 class SubmissionRejected(Exception):
@@ -63,6 +68,13 @@ class Target:
     status: str
     version_id: int
     checksum: str
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+
+    @property
+    def state(self) -> str:
+        """'open', 'closed' or 'not_yet_open' right now."""
+        return availability(self.status, self.opens_at, self.closes_at)
 
 
 _compiled: dict[str, Compiled] = {}
@@ -85,12 +97,12 @@ def find_target(form_id: str) -> Target:
     """The questionnaire's id, status and current version, or QuestionnaireNotFound."""
     row = db.session.execute(
         select(Questionnaire.id, Questionnaire.status, Questionnaire.current_version_id,
-               QuestionnaireVersion.checksum)
+               QuestionnaireVersion.checksum, Questionnaire.opens_at, Questionnaire.closes_at)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Questionnaire.current_version_id)
         .where(Questionnaire.form_id == form_id)).first()
     if row is None:
         raise QuestionnaireNotFound(form_id)
-    return Target(row.id, row.status, row.current_version_id, row.checksum)
+    return Target(row.id, row.status, row.current_version_id, row.checksum, row.opens_at, row.closes_at)
 
 
 def body_digest(answers: Any, channel: str | None) -> str:
@@ -107,8 +119,8 @@ def submit(form_id: str, answers: Any, *, channel: str | None = None, key: str |
     :raises QuestionnaireNotFound, QuestionnaireClosed, SubmissionRejected, KeyReused:
     """
     target = find_target(form_id)
-    if target.status != "open":
-        return _retry_or_raise(target, key, answers, channel, QuestionnaireClosed(form_id))
+    if target.state != "open":
+        return _retry_or_raise(target, key, answers, channel, QuestionnaireClosed(target.state))
     compiled = compiled_version(target.version_id, target.checksum)
     result = validate(compiled, answers)
     errors = channel_errors(compiled, channel) + result.errors

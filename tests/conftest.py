@@ -60,7 +60,7 @@ def _empty_tables() -> None:
 def app(database, tmp_path):
     """The app on the migrated database, with empty tables."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "test",
-                      "WTF_CSRF_ENABLED": False})
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
         _empty_tables()

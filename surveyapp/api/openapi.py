@@ -35,7 +35,9 @@ SCHEMAS = {
             "a list of choice values (rank in order); integer/decimal: a number; date: YYYY-MM-DD; "
             "text: a string; acknowledge: true or \"OK\".")},
         "channel": {"type": "string", "description": "a channel code of the questionnaire"},
-        "started_at": {"type": "string", "format": "date-time"}}},
+        "started_at": {"type": "string", "format": "date-time"},
+        "mode": {"type": "string", "enum": ["self", "interview"],
+                 "description": "interview: taken by the signed-in field worker (session or token)"}}},
 }
 
 
@@ -73,7 +75,9 @@ def openapi_document() -> dict:
                     "400": _error("malformed JSON or body"),
                     "404": _error("no such questionnaire"),
                     "409": _error("questionnaire closed"),
+                    "401": _error("interview mode without a signed-in field worker"),
                     "413": _error("body too large"),
+                    "429": _error("too many submissions from this client"),
                     "422": {"description": "invalid answers, each error beside its field", "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}}}}}},
             "/api/v1/questionnaires/{form_id}/responses.csv": {"get": {

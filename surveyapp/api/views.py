@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from sqlalchemy import select
 
 from surveyapp import export, responses
 from surveyapp.api.errors import field_errors, json_error
 from surveyapp.api.openapi import openapi_document
-from surveyapp.auth import researcher_api
-from surveyapp.extensions import db
+from surveyapp.auth import api_researcher, researcher_api
+from surveyapp.extensions import db, limiter
 from surveyapp.models import Questionnaire, QuestionnaireVersion
 
 bp = Blueprint("api", __name__)
 
-BODY_KEYS = {"answers", "channel", "started_at"}
+BODY_KEYS = {"answers", "channel", "started_at", "mode"}
 
 
 @bp.get("/openapi.json")
@@ -54,6 +54,7 @@ def get_version(form_id: str, number: int):
 
 
 @bp.post("/v1/questionnaires/<form_id>/responses")
+@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"])
 def post_response(form_id: str):
     """Validate and store one response; a repeated Idempotency-Key returns the first id."""
     body = request.get_json(silent=True)
@@ -62,15 +63,19 @@ def post_response(form_id: str):
     problem = _body_problem(body)
     if problem:
         return json_error(400, "bad_body", detail=problem)
+    worker = api_researcher() if body.get("mode") == "interview" else None
+    if body.get("mode") == "interview" and worker is None:
+        return json_error(401, "field_worker_only")
     try:
         stored = responses.submit(
             form_id, body["answers"], channel=body.get("channel"),
             key=request.headers.get("Idempotency-Key") or None,
-            started_at=_timestamp(body.get("started_at")))
+            started_at=_timestamp(body.get("started_at")), mode="interview" if worker else "self",
+            field_worker_id=worker.id if worker else None)
     except responses.QuestionnaireNotFound:
         return json_error(404, "not_found")
-    except responses.QuestionnaireClosed:
-        return json_error(409, "closed")
+    except responses.QuestionnaireClosed as exc:
+        return json_error(409, exc.state)
     except responses.KeyReused:
         return json_error(422, "key_reused")
     except responses.SubmissionRejected as exc:
@@ -125,6 +130,8 @@ def _body_problem(body) -> str | None:
         return "unknown keys: " + ", ".join(str(k)[:40] for k in unknown[:5])
     if body.get("channel") is not None and not isinstance(body["channel"], str):
         return "'channel' must be a string"
+    if body.get("mode") not in (None, "self", "interview"):
+        return "'mode' must be 'self' or 'interview'"
     if body.get("started_at") is not None and _timestamp(body["started_at"]) is None:
         return "'started_at' must be an ISO 8601 time"
     return None

@@ -22,6 +22,8 @@ class Questionnaire(Base):
     form_id: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20), default="open")
+    opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("questionnaire_version.id", use_alter=True), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -32,9 +34,25 @@ class Questionnaire(Base):
     current_version: Mapped[QuestionnaireVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True)
 
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
+    def state(self, now: dt.datetime | None = None) -> str:
+        """'open', 'closed' or 'not_yet_open' at ``now``."""
+        return availability(self.status, self.opens_at, self.closes_at, now)
+
+
+def availability(status: str, opens_at: dt.datetime | None, closes_at: dt.datetime | None,
+                 now: dt.datetime | None = None) -> str:
+    """Whether a questionnaire takes responses: 'open', 'closed' or 'not_yet_open'."""
+    now = now or utcnow()
+    if status != "open" or (closes_at is not None and now >= _aware(closes_at)):
+        return "closed"
+    if opens_at is not None and now < _aware(opens_at):
+        return "not_yet_open"
+    return "open"
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 class QuestionnaireVersion(Base):

@@ -13,8 +13,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from surveyapp.models.base import Base, UTCDateTime, utcnow
 
 
+ROLES = ("researcher", "field_worker")
+
+
 class Researcher(UserMixin, Base):
-    """Someone who designs questionnaires and reads responses."""
+    """An account: a researcher (reads responses) or a field worker (takes interviews)."""
 
     __tablename__ = "researcher"
 
@@ -22,6 +25,7 @@ class Researcher(UserMixin, Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[str] = mapped_column(String(20), default="researcher", server_default="researcher")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="researcher")
@@ -29,6 +33,11 @@ class Researcher(UserMixin, Base):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def can_read_responses(self) -> bool:
+        """Field workers take interviews; only researchers read responses."""
+        return self.role == "researcher"
 
     def set_password(self, password: str) -> None:
         """Store a scrypt hash of ``password``, never the password."""

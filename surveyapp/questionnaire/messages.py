@@ -125,6 +125,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     # Errors of a whole request.
     "not_found": {"zh": "问卷不存在", "en": "no such questionnaire"},
     "closed": {"zh": "问卷已关闭，不再接受回答", "en": "the questionnaire is closed"},
+    "not_yet_open": {"zh": "问卷尚未开放", "en": "the questionnaire is not open yet"},
+    "rate_limited": {"zh": "提交过于频繁，请稍后再试", "en": "too many submissions; please try again later"},
+    "field_worker_only": {"zh": "入户访问模式需要先登录", "en": "interview mode needs a signed-in field worker"},
     "key_reused": {
         "zh": "该提交编号已用于另一份不同的答卷",
         "en": "this Idempotency-Key was already used for different answers",
@@ -132,6 +135,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bad_json": {"zh": "请求内容不是有效的 JSON", "en": "the request body is not valid JSON"},
     "bad_body": {"zh": "请求内容格式不正确：{detail}", "en": "the request body is malformed: {detail}"},
     "too_large": {"zh": "请求内容过大（上限 {limit} 字节）", "en": "the request body is too large (limit {limit} bytes)"},
+    "researchers_only": {"zh": "只有研究人员可以查看答卷", "en": "only researchers can read responses"},
     "login_required": {"zh": "请先登录或提供 API 令牌", "en": "log in or send an API token"},
     "http_error": {"zh": "请求错误", "en": "bad request"},
 }

@@ -44,17 +44,24 @@ class Validation:
 
     values: dict[str, Any]
     errors: list[FieldError]
+    relevant: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def validate(compiled: Compiled, answers: Any, today: str | None = None) -> Validation:
-    """Check ``answers`` ({name: raw value}) against the questionnaire."""
+def validate(compiled: Compiled, answers: Any, today: str | None = None,
+             drop_irrelevant: bool = False) -> Validation:
+    """Check ``answers`` ({name: raw value}) against the questionnaire.
+
+    :param drop_irrelevant: ignore answers to questions that are not relevant
+        instead of reporting them (a page form cannot know about them in advance).
+    """
     if not isinstance(answers, Mapping):
         return Validation({}, [FieldError("answers", "answers_not_object")])
     run = _Run(compiled, answers, today or dt.date.today().isoformat())
+    run.drop_irrelevant = drop_irrelevant
     known = {q.name for q in compiled.order}
     for name in answers:
         if name not in known:
@@ -64,7 +71,7 @@ def validate(compiled: Compiled, answers: Any, today: str | None = None) -> Vali
         run.done.add(question.name)
     for question in run.deferred:
         run.check_constraint(question)
-    return Validation(run.values, run.errors)
+    return Validation(run.values, run.errors, frozenset(run.relevant_names))
 
 
 class _Run:
@@ -79,6 +86,8 @@ class _Run:
         # so that a dependent question (an or_other box) is not also reported.
         self.rejected: dict[str, Any] = {}
         self.scope = ChainMap(self.values, self.rejected)
+        self.drop_irrelevant = False
+        self.relevant_names: list[str] = []
         self.errors: list[FieldError] = []
         self.done: set[str] = set()
         # Constraints that refer to a calculation not computed yet (one that
@@ -99,17 +108,23 @@ class _Run:
             return
         raw = self.answers.get(question.name)
         relevant = self.relevant(question)
+        if relevant:
+            self.relevant_names.append(question.name)
         if types.is_empty(raw):
             if relevant and self.required(question):
                 self.fail(question, "required", custom=question.required_message)
         elif not relevant:
-            self.fail(question, "not_relevant")
+            if not self.drop_irrelevant:
+                self.fail(question, "not_relevant")
         else:
             self.answer(question, qtype, raw)
 
     def not_answerable(self, question: Question) -> None:
+        relevant = self.relevant(question)
+        if relevant:
+            self.relevant_names.append(question.name)
         if question.type == "calculate":
-            if self.relevant(question):
+            if relevant:
                 value = self.compiled.expression(question.name, "calculation").evaluate(self.env())
                 self.values[question.name] = _storable(value)
         elif not types.is_empty(self.answers.get(question.name)):

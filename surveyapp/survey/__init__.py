@@ -1,0 +1,5 @@
+"""The residents' survey pages."""
+
+from surveyapp.survey.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,137 @@
+"""The resident's survey: one section per page, working with or without JavaScript.
+
+Without JavaScript every page is a form post: the server decides relevance,
+validates the page and carries the other pages' answers in hidden fields.
+With JavaScript the same page runs the whole questionnaire on the device and
+submits through the JSON API (see ``static/survey/survey.js``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask import (Blueprint, abort, current_app, make_response, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_login import current_user, login_required
+
+from surveyapp import responses
+from surveyapp.extensions import limiter
+from surveyapp.questionnaire.validate import validate
+from surveyapp.survey import markup
+from surveyapp.survey.context import SurveyContext, load_context
+from surveyapp.survey.formdata import answers_from_form
+
+bp = Blueprint("survey", __name__, template_folder="templates")
+bp.add_app_template_filter(markup.render, "md")
+bp.add_app_template_filter(markup.render_inline, "md_inline")
+
+
+def _submit_limit() -> str:
+    return current_app.config["SUBMIT_RATE_LIMIT"]
+
+
+def _not_a_submission() -> bool:
+    """Page-to-page navigation is not rate limited; only the final submission is."""
+    return request.form.get("_action") != "submit"
+
+
+@bp.get("/s/sw.js")
+def service_worker():
+    """The offline service worker, served so that it may control every survey under /s/."""
+    reply = send_from_directory(current_app.static_folder, "survey/sw.js", mimetype="text/javascript", max_age=0)
+    reply.headers["Service-Worker-Allowed"] = "/s/"
+    return reply
+
+
+@bp.get("/s/<form_id>")
+def start(form_id: str):
+    """The first page of the current version, for a community's channel with ?c=."""
+    ctx = load_context(form_id)
+    if ctx.state != "open":
+        return render_template("survey/closed.html", ctx=ctx), 200
+    if ctx.answered_on_this_device():
+        return render_template("survey/already.html", ctx=ctx)
+    return ctx.render_page(0, answers={}, errors=[], key=uuid.uuid4().hex, started=_now())
+
+
+@bp.get("/s/<form_id>/interview")
+@login_required
+def interview(form_id: str):
+    """The same survey for a signed-in field worker taking many interviews on one device."""
+    ctx = load_context(form_id, mode="interview")
+    if ctx.state != "open":
+        return render_template("survey/closed.html", ctx=ctx), 200
+    return ctx.render_page(0, answers={}, errors=[], key=uuid.uuid4().hex, started=_now())
+
+
+@bp.post("/s/<form_id>")
+@limiter.limit(_submit_limit, exempt_when=_not_a_submission)
+def page(form_id: str):
+    """A posted page: go back, show its errors, show the next page, or submit."""
+    mode = "interview" if request.form.get("_mode") == "interview" and current_user.is_authenticated else "self"
+    ctx = load_context(form_id, mode=mode)
+    if ctx.state != "open":
+        return render_template("survey/closed.html", ctx=ctx), 200
+    index = ctx.page_index(request.form.get("_page"))
+    key = request.form.get("_key") or uuid.uuid4().hex
+    started = request.form.get("_started") or _now()
+    raw = answers_from_form(ctx.questions, request.form)
+    result = validate(ctx.compiled, raw, drop_irrelevant=True)
+    # Answers to questions that a changed earlier answer made irrelevant are dropped.
+    answers = {name: value for name, value in raw.items() if name in result.relevant}
+    if request.form.get("_action") == "back":
+        return ctx.render_page(ctx.previous_page(index, result), answers, [], key, started, result.relevant)
+    errors = [e for e in result.errors if e.field in ctx.pages[index].names()]
+    if not errors and _newly_shown(ctx, index, result):
+        # Without JavaScript, questions that this page's own answers switched on
+        # are shown now, before moving on, rather than silently skipped.
+        return ctx.render_page(index, answers, [], key, started, result.relevant)
+    following = ctx.next_page(index, result)
+    if errors or following is not None:
+        return ctx.render_page(index if errors else following, answers, errors, key, started, result.relevant)
+    return _submit(ctx, result, answers, key, started)
+
+
+def _newly_shown(ctx: SurveyContext, index: int, result) -> bool:
+    shown_before = set(request.form.get("_shown", "").split())
+    return any(q.name in result.relevant and q.name not in shown_before and q.type != "calculate"
+               for q in ctx.pages[index].questions())
+
+
+def _submit(ctx: SurveyContext, result, answers: dict, key: str, started: str):
+    try:
+        responses.submit(ctx.form_id, ctx.submittable(result), channel=ctx.channel, key=key,
+                         started_at=_parse_time(started), mode=ctx.mode,
+                         field_worker_id=current_user.id if ctx.mode == "interview" else None)
+    except responses.SubmissionRejected as exc:
+        return ctx.render_page(ctx.first_page_with(exc.errors), answers, exc.errors, key, started)
+    except responses.QuestionnaireClosed:
+        return render_template("survey/closed.html", ctx=ctx)
+    except responses.KeyReused:
+        abort(409)
+    target = url_for("survey.thanks", form_id=ctx.form_id, lang=ctx.language_param, mode=ctx.mode_param)
+    reply = make_response(redirect(target, code=303))
+    if ctx.one_per_device:
+        reply.set_cookie(ctx.device_cookie, "1", max_age=current_app.config["DEVICE_COOKIE_DAYS"] * 86400,
+                         samesite="Lax", path=f"/s/{ctx.form_id}")
+    return reply
+
+
+@bp.get("/s/<form_id>/thanks")
+def thanks(form_id: str):
+    """Shown once a response is stored."""
+    ctx = load_context(form_id, mode="interview" if request.args.get("mode") == "interview" else "self")
+    return render_template("survey/thanks.html", ctx=ctx)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _parse_time(value: str) -> dt.datetime | None:
+    try:
+        stamp = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
