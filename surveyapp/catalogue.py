@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from surveyapp import posters
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire, QuestionnaireVersion, Response
 from surveyapp.questionnaire import Questionnaire as Form
@@ -88,3 +89,20 @@ def set_status(form_id: str, status: str) -> bool:
     questionnaire.status = status
     db.session.commit()
     return True
+
+
+def poster(form_id: str, channel: str | None, base_url: str) -> posters.Poster | None:
+    """What the poster of ``form_id`` (for ``channel``, if given and known) says."""
+    from surveyapp.questionnaire import from_definition
+    from surveyapp.questionnaire.types import get as get_type
+    q = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    if q is None or q.current_version is None:
+        return None
+    form = from_definition(q.current_version.definition)
+    found = next((c for c in form.channels if c.code == channel), None)
+    answerable = sum(1 for question in form.questions() if get_type(question.type).answerable)
+    return posters.Poster(
+        title=pick(form.title, form.default_language), organisation=form.study.organisation,
+        purpose=form.study.purpose, channel_label=pick(found.label) if found else "",
+        link=posters.survey_link(base_url, form_id, found.code if found else None),
+        minutes=posters.minutes_to_answer(answerable))

@@ -89,7 +89,7 @@ def import_(paths: tuple[str, ...], lang: str) -> None:
 @needs_database
 def list_(links: bool) -> None:
     """List questionnaires with version, status and number of responses."""
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    base = (current_app.config["PUBLIC_URL"] or "http://127.0.0.1:5000").rstrip("/")
     for row in catalogue.overview():
         click.echo(f"{row.form_id}\tv{row.version}\t{row.status}\t{row.responses} responses\t{row.title}")
         if links:

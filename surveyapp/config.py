@@ -13,7 +13,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 256 * 1024        # bytes; a larger body gets 413
     LANGUAGE = "zh"                        # default language of messages
-    PUBLIC_URL = "http://127.0.0.1:5000"   # used when printing survey links
+    PUBLIC_URL: str | None = None          # base of survey links in QR codes and posters; else the request's
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

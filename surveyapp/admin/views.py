@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from sqlalchemy import select
 
-from surveyapp import catalogue
+from surveyapp import catalogue, posters
+from surveyapp.survey.views import public_url
 from surveyapp.admin.forms import LoginForm
 from surveyapp.extensions import db, login_manager
 from surveyapp.models import Researcher
@@ -45,6 +46,31 @@ def logout():
 def index():
     """Questionnaires, their current versions and how many responses came in."""
     return render_template("admin/index.html", rows=catalogue.overview())
+
+
+@bp.get("/q/<form_id>")
+@login_required
+def questionnaire(form_id: str):
+    """A questionnaire's channels: links, QR codes, posters, and the interview link."""
+    row = next((r for r in catalogue.overview() if r.form_id == form_id), None)
+    if row is None:
+        abort(404)
+    base = public_url()
+    links = [(code, label, posters.survey_link(base, form_id, code)) for code, label in row.channels]
+    return render_template("admin/questionnaire.html", row=row, links=links,
+                           main_link=posters.survey_link(base, form_id))
+
+
+@bp.get("/q/<form_id>/poster.pdf")
+@login_required
+def poster(form_id: str):
+    """An A4 poster (PDF) for a channel's notice board: title, purpose, QR, link, time."""
+    sheet = catalogue.poster(form_id, request.args.get("c"), public_url())
+    if sheet is None:
+        abort(404)
+    pdf = posters.poster_pdf(render_template("admin/poster.html", poster=sheet))
+    name = f"{form_id}-{request.args.get('c') or 'all'}-poster.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 def _safe_next(target: str | None) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import (Blueprint, abort, current_app, make_response, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import (Blueprint, Response, abort, current_app, make_response, redirect, render_template,
+                   request, send_from_directory, url_for)
 from flask_login import current_user, login_required
 
-from surveyapp import responses
+from surveyapp import posters, responses
 from surveyapp.extensions import limiter
 from surveyapp.questionnaire.validate import validate
 from surveyapp.survey import markup
@@ -116,6 +116,21 @@ def _submit(ctx: SurveyContext, result, answers: dict, key: str, started: str):
         reply.set_cookie(ctx.device_cookie, "1", max_age=current_app.config["DEVICE_COOKIE_DAYS"] * 86400,
                          samesite="Lax", path=f"/s/{ctx.form_id}")
     return reply
+
+
+@bp.get("/s/<form_id>/qr.<any(svg, png):kind>")
+def qr_code(form_id: str, kind: str):
+    """The QR code of the survey link (of a channel with ?c=), for posters and slides."""
+    ctx = load_context(form_id)
+    link = posters.survey_link(public_url(), form_id, ctx.channel)
+    if kind == "svg":
+        return Response(posters.qr_svg(link), mimetype="image/svg+xml")
+    return Response(posters.qr_png(link), mimetype="image/png")
+
+
+def public_url() -> str:
+    """The base of public links: configured, or the one this request came in on."""
+    return current_app.config["PUBLIC_URL"] or request.url_root
 
 
 @bp.get("/s/<form_id>/thanks")
