@@ -14,6 +14,7 @@ class _FormReader(HTMLParser):
         self.hidden: list[tuple[str, str]] = []
         self.visible: list[str] = []
         self.errors: dict[str, str] = {}
+        self.action = ""
         self._error_for: str | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -22,6 +23,8 @@ class _FormReader(HTMLParser):
             self.depth_template += 1
         if self.depth_template:
             return
+        if tag == "form" and a.get("id") == "survey":
+            self.action = a.get("action", "")
         if tag == "input" and a.get("type") == "hidden" and a.get("name"):
             self.hidden.append((a["name"], a.get("value", "")))
         if "data-name" in a and "hidden" not in a:

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from surveyapp import catalogue
 from surveyapp.extensions import db
 from surveyapp.models import Response
-from tests.builders import import_yaml
+from tests.builders import import_yaml, make_researcher
 from tests.conftest import DATA, ROOT
 from tests.survey.forms import form_data, read_form
 
@@ -32,7 +32,7 @@ def walk(client, answers: dict, url: str = URL + "?c=c101", limit: int = 30):
     for _ in range(limit):
         page = read_form(resp.get_data(as_text=True))
         last = 'value="submit"' in resp.get_data(as_text=True)
-        resp = client.post(url, data=MultiDict(form_data(page, answers, "submit" if last else "next")))
+        resp = client.post(page.action, data=MultiDict(form_data(page, answers, "submit" if last else "next")))
         if resp.status_code != 200:
             return resp
     raise AssertionError("the walk did not finish")
@@ -177,3 +177,28 @@ def test_count(client, app):
     page = read_form(client.get(URL).get_data(as_text=True))
     client.post(URL, data=MultiDict(form_data(page, ANSWERS)))
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_interview_without_js_records_field_worker(client, app):
+    """Does a signed-in field worker's interview store mode 'interview' and who took it, twice over?"""
+    bundled()
+    worker = make_researcher("grid1", "pw-grid-1")
+    worker.role = "field_worker"
+    db.session.commit()
+    client.post("/admin/login", data={"username": "grid1", "password": "pw-grid-1"})
+    for _ in range(2):
+        resp = walk(client, ANSWERS, url=URL + "/interview")
+        assert resp.status_code == 303
+    rows = stored()
+    assert len(rows) == 2 and {(r.mode, r.field_worker_id) for r in rows} == {("interview", worker.id)}
+
+
+def test_field_worker_cannot_export(client, app):
+    """Is a field worker refused the response export?"""
+    bundled()
+    worker = make_researcher("grid2", "pw-grid-2")
+    worker.role = "field_worker"
+    db.session.commit()
+    client.post("/admin/login", data={"username": "grid2", "password": "pw-grid-2"})
+    resp = client.get("/api/v1/questionnaires/community_safety/responses.csv")
+    assert resp.status_code == 403
