@@ -132,6 +132,8 @@ choices:
     assert "<script>alert" not in html and "<img src=x" not in html and "<b onclick" not in html
     assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;调查" in html
     assert "<strong>粗体</strong>" in html
+    policy = client.get("/s/xss").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
 
 
 def test_submission_rate_limit(client, app):
