@@ -6,6 +6,7 @@ becomes a new version, and the older versions stay as they were.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,18 @@ def set_status(form_id: str, status: str) -> bool:
     if questionnaire is None:
         return False
     questionnaire.status = status
+    db.session.commit()
+    return True
+
+
+def set_schedule(form_id: str, opens_at, closes_at) -> bool:
+    """Set (or clear, with None) the opening and closing times, read as UTC."""
+    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    if questionnaire is None:
+        return False
+    utc = dt.timezone.utc
+    questionnaire.opens_at = opens_at.replace(tzinfo=utc) if opens_at else None
+    questionnaire.closes_at = closes_at.replace(tzinfo=utc) if closes_at else None
     db.session.commit()
     return True
 

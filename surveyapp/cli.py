@@ -118,6 +118,18 @@ def open_(form_id: str) -> None:
     click.echo(f"{form_id} open")
 
 
+@questionnaire_cli.command("schedule")
+@click.argument("form_id")
+@click.option("--opens", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Opening time (UTC).")
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Closing time (UTC).")
+@needs_database
+def schedule(form_id: str, opens, closes) -> None:
+    """Set when FORM_ID opens and closes (omit an option to clear it)."""
+    if not catalogue.set_schedule(form_id, opens, closes):
+        raise click.ClickException(f"no questionnaire '{form_id}'")
+    click.echo(f"{form_id}: opens {opens or '-'}, closes {closes or '-'} (UTC)")
+
+
 @user_cli.command("create")
 @click.argument("username")
 @click.option("--password", help="Password; a random one is generated and printed when omitted.")

@@ -113,3 +113,14 @@ def test_missing_database_is_explained(tmp_path, command):
     assert result.exit_code == 1
     assert "flask --app surveyapp db upgrade" in result.output
     assert "Traceback" not in result.output
+
+
+def test_schedule(runner, client, tiny):
+    """Does a closing time in the past close the questionnaire to submissions?"""
+    result = runner.invoke(args=["questionnaire", "schedule", "tiny", "--closes", "2020-01-01"])
+    assert result.exit_code == 0
+    resp = client.post("/api/v1/questionnaires/tiny/responses", json={"answers": TINY_VALID})
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "closed"
+    runner.invoke(args=["questionnaire", "schedule", "tiny", "--opens", "2999-01-01"])
+    resp = client.post("/api/v1/questionnaires/tiny/responses", json={"answers": TINY_VALID})
+    assert resp.json["error"]["code"] == "not_yet_open"
