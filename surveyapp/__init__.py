@@ -23,14 +23,14 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.config["DATABASE_URL"], app.instance_path))
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or load_secret_key(app.instance_path)
 
-    from surveyapp import admin, api, cli, errors, survey
-    from surveyapp.extensions import compress, csrf, db, limiter, login_manager, migrate
+    from surveyapp import admin, api, assets, cli, errors, survey
+    from surveyapp.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=database.MIGRATIONS)
     csrf.init_app(app)
     login_manager.init_app(app)
-    compress.init_app(app)
+    assets.init_app(app)
     limiter.init_app(app)
 
     app.register_blueprint(survey.bp)

@@ -41,7 +41,7 @@ def _question(question: Question, parents, page: int | None, compiled: Compiled,
         "constraint_message": pick(question.constraint_message, language) or None,
         "required_message": pick(question.required_message, language) or None,
         "choice_filter": question.choice_filter, "calculation": question.calculation,
-        "multiline": "multiline" in (question.appearance or ""),
+        "multiline": "multiline" in (question.appearance or ""), "or_other": question.or_other,
     }
     options = compiled.options.get(question.name) or {}
     if options:

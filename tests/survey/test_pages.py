@@ -162,15 +162,25 @@ def test_interview_needs_login(client, app):
 
 def test_service_worker_scope(client):
     """Is the service worker served with permission to control every survey?"""
-    resp = client.get("/s/sw.js")
-    if resp.status_code == 200:
-        assert resp.headers["Service-Worker-Allowed"] == "/s/"
-    assert resp.status_code in (200, 404)
+    resp = client.get("/s/sw.js", headers={"Accept-Encoding": "gzip, br, zstd"})
+    assert resp.status_code == 200 and resp.headers["Service-Worker-Allowed"] == "/s/"
+    assert resp.mimetype == "text/javascript"
 
 
 def test_unknown_questionnaire_page(client, app):
     """Is an unknown questionnaire a plain 404 page?"""
     assert client.get("/s/nope").status_code == 404
+
+
+def test_assets_are_compressed_and_versioned(client, app):
+    """Are the page's scripts served gzipped, with a content hash in their URLs?"""
+    bundled()
+    html = client.get(URL).get_data(as_text=True)
+    import re
+    urls = re.findall(r'src="(/static/survey/[^"]+)"', html)
+    assert len(urls) == 2 and all("?v=" in url for url in urls)
+    resp = client.get(urls[1].replace("&amp;", "&"), headers={"Accept-Encoding": "gzip"})
+    assert resp.headers["Content-Encoding"] == "gzip" and int(resp.headers["Content-Length"]) < 12000
 
 
 def test_count(client, app):
