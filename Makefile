@@ -12,6 +12,8 @@ PORT ?= 5000
 # screenshots and PDFs show Chinese, WeasyPrint's Pango, and poppler to read PDFs back.
 DEBIAN_TEST_PACKAGES ?= chromium fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 
+AXE := tests/js/node_modules/axe-core/axe.min.js
+
 .PHONY: run test install bench debian-packages clean
 
 $(STAMP): setup.cfg pyproject.toml
@@ -38,8 +40,13 @@ run: $(STAMP)
 	@SURVEYAPP_PUBLIC_URL=http://$(HOST):$(PORT) $(FLASK) questionnaire list --links
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) debian-packages
-	command -v node >/dev/null || $(MAKE) debian-packages DEBIAN_TEST_PACKAGES=nodejs
+# axe-core (the accessibility check in the browser tests) comes from the npm registry.
+$(AXE): tests/js/package.json
+	command -v npm >/dev/null || $(MAKE) debian-packages DEBIAN_TEST_PACKAGES="nodejs npm"
+	cd tests/js && npm install --no-audit --no-fund --no-package-lock --silent
+	touch $(AXE)
+
+test: $(STAMP) debian-packages $(AXE)
 	node --test tests/js/
 	$(BIN)/pytest
 
