@@ -214,3 +214,14 @@ def test_field_worker_cannot_export(client, app):
     client.post("/admin/login", data={"username": "grid2", "password": "pw-grid-2"})
     resp = client.get("/api/v1/questionnaires/community_safety/responses.csv")
     assert resp.status_code == 403
+
+
+def test_page_form_needs_csrf_token(client, app):
+    """Is a page post without the form's CSRF token refused, and accepted with it?"""
+    bundled()
+    app.config["WTF_CSRF_ENABLED"] = True
+    html = client.get(URL).get_data(as_text=True)
+    page = read_form(html)
+    without = [(k, v) for k, v in form_data(page, ANSWERS) if k != "csrf_token"]
+    assert client.post(URL, data=MultiDict(without)).status_code == 400
+    assert client.post(URL, data=MultiDict(form_data(page, ANSWERS))).status_code == 200
