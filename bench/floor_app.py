@@ -82,6 +82,7 @@ def create_app(url: str | None = None) -> Flask:
     """The floor app; ``url`` defaults to ``FLOOR_DATABASE_URL``."""
     app = Flask(__name__)
     engine = make_engine(url or os.environ["FLOOR_DATABASE_URL"])
+    app.extensions["floor_engine"] = engine  # for bench/profile_submit.py
 
     @app.get("/health")
     def health():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from surveyapp import database
-from surveyapp.config import database_url, load_secret_key
+from surveyapp.config import database_url, engine_options, load_secret_key
 
 
 def create_app(config: object | dict | None = None) -> Flask:
@@ -21,6 +21,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.config["DATABASE_URL"], app.instance_path))
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or load_secret_key(app.instance_path)
 
     from surveyapp import admin, api, assets, cli, errors, survey

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from surveyapp import posters
+from surveyapp import posters, responses
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire, QuestionnaireVersion, Response
 from surveyapp.questionnaire import Questionnaire as Form
@@ -48,6 +48,7 @@ def import_form(form: Form, source_name: str = "") -> Imported:
     questionnaire.title = pick(form.title, form.default_language)[:500]
     questionnaire.current_version = version
     db.session.commit()
+    responses.forget_target(form.form_id)
     return Imported(form.form_id, version.number, True, source_name)
 
 
@@ -89,6 +90,7 @@ def set_status(form_id: str, status: str) -> bool:
         return False
     questionnaire.status = status
     db.session.commit()
+    responses.forget_target(form_id)
     return True
 
 
@@ -101,6 +103,7 @@ def set_schedule(form_id: str, opens_at, closes_at) -> bool:
     questionnaire.opens_at = opens_at.replace(tzinfo=utc) if opens_at else None
     questionnaire.closes_at = closes_at.replace(tzinfo=utc) if closes_at else None
     db.session.commit()
+    responses.forget_target(form_id)
     return True
 
 

@@ -10,7 +10,6 @@ class Config:
 
     SECRET_KEY: str | None = None          # SURVEYAPP_SECRET_KEY; else kept in instance/secret_key
     DATABASE_URL: str | None = None        # SURVEYAPP_DATABASE_URL; else SQLite in instance/
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 256 * 1024        # bytes; a larger body gets 413
     LANGUAGE = "zh"                        # default language of messages
     PUBLIC_URL: str | None = None          # base of survey links in QR codes and posters; else the request's
@@ -48,3 +47,9 @@ def load_secret_key(instance_path: str) -> str:
             handle.write(os.urandom(32).hex())
     with open(path, encoding="ascii") as handle:
         return handle.read().strip()
+
+
+def engine_options(url: str) -> dict:
+    """Pool settings. Connections to a database server are recycled every half hour
+    rather than pinged before every use (a ping is a round trip per request)."""
+    return {} if url.startswith("sqlite") else {"pool_recycle": 1800}

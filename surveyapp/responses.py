@@ -11,15 +11,18 @@ import datetime as dt
 import hashlib
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire, QuestionnaireVersion, Response
+from surveyapp.models.base import utcnow
 from surveyapp.models.questionnaire import availability
 from surveyapp.questionnaire.compiled import Compiled, compile_questionnaire
 from surveyapp.questionnaire.schema import from_definition
@@ -93,8 +96,32 @@ def compiled_version(version_id: int, checksum: str) -> Compiled:
     return compiled
 
 
+TARGET_SECONDS = 1.0
+"""How long a process reuses what it read about a questionnaire (status, current version).
+
+Every submission needs it; re-reading it at most once a second saves a query
+per response. A change made by another process (closing, a new version) is
+seen within this time; changes made through ``catalogue`` in this process at once.
+"""
+
+
 def find_target(form_id: str) -> Target:
-    """The questionnaire's id, status and current version, or QuestionnaireNotFound."""
+    """The questionnaire's id, status and current version (briefly cached), or QuestionnaireNotFound."""
+    cache = current_app.extensions.setdefault("surveyapp.targets", {})
+    hit = cache.get(form_id)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    target = _read_target(form_id)
+    cache[form_id] = (time.monotonic() + TARGET_SECONDS, target)
+    return target
+
+
+def forget_target(form_id: str) -> None:
+    """Drop the cached target of ``form_id`` after changing it."""
+    current_app.extensions.get("surveyapp.targets", {}).pop(form_id, None)
+
+
+def _read_target(form_id: str) -> Target:
     row = db.session.execute(
         select(Questionnaire.id, Questionnaire.status, Questionnaire.current_version_id,
                QuestionnaireVersion.checksum, Questionnaire.opens_at, Questionnaire.closes_at)
@@ -126,18 +153,20 @@ def submit(form_id: str, answers: Any, *, channel: str | None = None, key: str |
     errors = channel_errors(compiled, channel) + result.errors
     if errors:
         return _retry_or_raise(target, key, answers, channel, SubmissionRejected(errors))
-    response = Response(
-        questionnaire_id=target.questionnaire_id, version_id=target.version_id, channel=channel,
-        answers=result.values, started_at=started_at, submission_key=key or uuid.uuid4().hex,
-        body_digest=body_digest(answers, channel), mode=mode, field_worker_id=field_worker_id,
-    )
-    db.session.add(response)
+    row = {
+        "questionnaire_id": target.questionnaire_id, "version_id": target.version_id, "channel": channel,
+        "answers": result.values, "started_at": started_at, "submission_key": key or uuid.uuid4().hex,
+        "body_digest": body_digest(answers, channel), "mode": mode, "field_worker_id": field_worker_id,
+        "submitted_at": utcnow(),
+    }
     try:
+        # A Core INSERT ... RETURNING: one statement, no unit-of-work and no reload of the row.
+        new_id = db.session.execute(insert(Response).returning(Response.id), [row]).scalar_one()
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
         return _retry_or_raise(target, key, answers, channel, exc)
-    return Submitted(response.id, True)
+    return Submitted(new_id, True)
 
 
 def channel_errors(compiled: Compiled, channel: str | None) -> list[FieldError]:

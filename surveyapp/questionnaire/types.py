@@ -44,10 +44,17 @@ def register(name: str):
     return decorator
 
 
+_INSTANCES: dict[str, QuestionType] = {}
+
+
 def get(name: str) -> QuestionType | None:
-    """An instance of the type called ``name``, or None."""
-    cls = QUESTION_TYPES.get(name)
-    return cls() if cls else None
+    """The (stateless, shared) instance of the type called ``name``, or None."""
+    if name not in _INSTANCES:
+        cls = QUESTION_TYPES.get(name)
+        if cls is None:
+            return None
+        _INSTANCES[name] = cls()
+    return _INSTANCES[name]
 
 
 def is_empty(value: Any) -> bool:

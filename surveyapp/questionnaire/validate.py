@@ -86,6 +86,7 @@ class _Run:
         # so that a dependent question (an or_other box) is not also reported.
         self.rejected: dict[str, Any] = {}
         self.scope = ChainMap(self.values, self.rejected)
+        self.plain_env = Env(self.scope, today=today)
         self.drop_irrelevant = False
         self.relevant_names: list[str] = []
         self.errors: list[FieldError] = []
@@ -95,11 +96,16 @@ class _Run:
         self.deferred: list[Question] = []
 
     def env(self, current: Any = None, row: Mapping[str, str] | None = None) -> Env:
+        if current is None and row is None:
+            return self.plain_env  # the common case; it sees ``values`` as they grow
         return Env(self.scope, current=current, today=self.today, row=row)
 
     def relevant(self, question: Question) -> bool:
-        env = self.env()
-        return all(expr.evaluate_bool(env) for expr in self.compiled.conditions[question.name])
+        conditions = self.compiled.conditions[question.name]
+        if not conditions:
+            return True
+        env = self.plain_env
+        return all(expr.evaluate_bool(env) for expr in conditions)
 
     def question(self, question: Question) -> None:
         qtype = types.get(question.type)
