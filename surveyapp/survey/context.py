@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, render_template, request
+from markupsafe import Markup
 
 from surveyapp import responses
 from surveyapp.i18n import request_language
@@ -26,6 +27,7 @@ from surveyapp.survey.pages import Page, shown, split_pages
 # Both depend only on the version's content, so they are kept per checksum.
 _page_cache: dict[str, tuple[Page, ...]] = {}
 _client_cache: dict[tuple[str, str], str] = {}
+_start_cache: dict[tuple[str, str, int], Markup] = {}
 
 
 def _pages(checksum: str, compiled: Compiled) -> tuple[Page, ...]:
@@ -137,12 +139,24 @@ class SurveyContext:
             relevance = validate(self.compiled, answers, drop_irrelevant=True).relevant
         visible = [p.index for p in self.pages if shown(p, relevance)] or [0]
         position = visible.index(index) + 1 if index in visible else 1
+        shown_errors = {e.field: e.text(self.language) for e in errors}
         return render_template(
-            "survey/page.html", ctx=self, page=page, answers=answers, relevant=relevance,
-            errors={e.field: e.text(self.language) for e in errors}, key=key, started=started,
-            hidden=hidden_fields(self.questions, answers, page.names()), position=position,
+            "survey/page.html", ctx=self, page=page, relevant=relevance, errors=shown_errors, key=key,
+            started=started, hidden=hidden_fields(self.questions, answers, page.names()), position=position,
             total=len(visible), is_last=index == visible[-1],
+            pages_html=self.pages_html(page, answers, relevance, shown_errors),
         )
+
+    def pages_html(self, page: Page, answers: dict, relevance: frozenset[str], errors: dict) -> Markup:
+        """Every page's questions; for a fresh start (no answers yet) rendered once per version."""
+        key = (self.target.checksum, self.language, page.index)
+        if not answers and not errors and key in _start_cache:
+            return _start_cache[key]
+        html = Markup(render_template("survey/pages.html", ctx=self, page=page, answers=answers,
+                                      relevant=relevance, errors=errors))
+        if not answers and not errors:
+            _start_cache[key] = html
+        return html
 
 
 def load_context(form_id: str, mode: str = "self") -> SurveyContext:
