@@ -98,14 +98,18 @@ def list_(links: bool) -> None:
                 click.echo(f"  {base}/s/{row.form_id}?c={code}\t{label}")
 
 
+def _set_status(form_id: str, status: str) -> None:
+    if not catalogue.set_status(form_id, status):
+        raise click.ClickException(f"no questionnaire '{form_id}'")
+    click.echo(f"{form_id} {status}")
+
+
 @questionnaire_cli.command("close")
 @click.argument("form_id")
 @needs_database
 def close(form_id: str) -> None:
     """Stop taking responses for FORM_ID."""
-    if not catalogue.set_status(form_id, "closed"):
-        raise click.ClickException(f"no questionnaire '{form_id}'")
-    click.echo(f"{form_id} closed")
+    _set_status(form_id, "closed")
 
 
 @questionnaire_cli.command("open")
@@ -113,9 +117,7 @@ def close(form_id: str) -> None:
 @needs_database
 def open_(form_id: str) -> None:
     """Take responses for FORM_ID again."""
-    if not catalogue.set_status(form_id, "open"):
-        raise click.ClickException(f"no questionnaire '{form_id}'")
-    click.echo(f"{form_id} open")
+    _set_status(form_id, "open")
 
 
 @questionnaire_cli.command("schedule")

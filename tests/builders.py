@@ -27,6 +27,12 @@ def make_researcher(username: str = "alice", password: str = "correct horse") ->
     return researcher
 
 
+def make_field_worker(username: str, password: str) -> Researcher:
+    """An account that takes interviews and cannot read responses."""
+    researcher, _ = auth.create_researcher(username, password, role="field_worker")
+    return researcher
+
+
 def make_token(username: str = "alice") -> str:
     """A researcher and an API token for them."""
     return auth.create_token(make_researcher(username))

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from surveyapp import catalogue
 from surveyapp.extensions import db
 from surveyapp.models import Response
-from tests.builders import import_yaml, make_researcher
+from tests.builders import import_yaml, make_field_worker
 from tests.conftest import DATA, ROOT
 from tests.survey.forms import form_data, read_form
 
@@ -194,9 +194,7 @@ def test_count(client, app):
 def test_interview_without_js_records_field_worker(client, app):
     """Does a signed-in field worker's interview store mode 'interview' and who took it, twice over?"""
     bundled()
-    worker = make_researcher("grid1", "pw-grid-1")
-    worker.role = "field_worker"
-    db.session.commit()
+    worker = make_field_worker("grid1", "pw-grid-1")
     client.post("/admin/login", data={"username": "grid1", "password": "pw-grid-1"})
     for _ in range(2):
         resp = walk(client, ANSWERS, url=URL + "/interview")
@@ -208,9 +206,7 @@ def test_interview_without_js_records_field_worker(client, app):
 def test_field_worker_cannot_export(client, app):
     """Is a field worker refused the response export?"""
     bundled()
-    worker = make_researcher("grid2", "pw-grid-2")
-    worker.role = "field_worker"
-    db.session.commit()
+    make_field_worker("grid2", "pw-grid-2")
     client.post("/admin/login", data={"username": "grid2", "password": "pw-grid-2"})
     resp = client.get("/api/v1/questionnaires/community_safety/responses.csv")
     assert resp.status_code == 403
