@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from surveyapp import create_app
+from surveyapp.extensions import db
 from tests.builders import TINY_VALID, import_file
 from tests.conftest import DATA
 
@@ -25,3 +26,5 @@ def test_submissions_beyond_the_limit_get_429(app, storage):
         assert codes == [201, 201, 429]
         reply = client.post("/api/v1/questionnaires/tiny/responses", json={"answers": TINY_VALID})
         assert reply.json["error"]["code"] == "rate_limited" and "稍后" in reply.json["error"]["message"]
+        db.session.remove()
+        db.engine.dispose()  # this app's own pool: close it rather than leave it to the collector
