@@ -141,3 +141,27 @@ def _has_label(page, field) -> bool:
     name_id = field.get_attribute("id")
     inside_label = field.locator("xpath=ancestor::label").count() > 0
     return inside_label or (name_id is not None and page.locator(f'label[for="{name_id}"]').count() > 0)
+
+
+def test_phone_layout(new_context, bundled, screenshot):
+    """At 390 px: no sideways scrolling, 44 px touch targets, and 16 px inputs (no zoom on focus)?"""
+    page = new_context().new_page()
+    page.goto("/s/community_safety")
+    sizes = []
+    for step in range(10):
+        width = page.evaluate("document.documentElement.scrollWidth")
+        boxes = [b for b in (el.bounding_box() for el in page.locator("section.page:not([hidden]) .opt").all()) if b]
+        fonts = page.eval_on_selector_all(
+            "section.page:not([hidden]) input[type=text], section.page:not([hidden]) textarea, "
+            "section.page:not([hidden]) select", "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+        buttons = [page.locator(s).bounding_box() for s in ("#next",) if page.locator(s).is_visible()]
+        sizes.append((width, min([b["height"] for b in boxes + buttons] or [44]), min(fonts or [16])))
+        if page.locator("#next").get_attribute("value") == "submit":
+            break
+        fill_visible(page, ANSWERS)
+        page.locator("#next").click()
+        page.wait_for_timeout(100)
+    screenshot(page, "last-page")
+    assert all(width <= 390 for width, _, _ in sizes), sizes
+    assert all(height >= 44 for _, height, _ in sizes), sizes
+    assert all(font >= 16 for _, _, font in sizes), sizes

@@ -221,3 +221,13 @@ def test_page_form_needs_csrf_token(client, app):
     without = [(k, v) for k, v in form_data(page, ANSWERS) if k != "csrf_token"]
     assert client.post(URL, data=MultiDict(without)).status_code == 400
     assert client.post(URL, data=MultiDict(form_data(page, ANSWERS))).status_code == 200
+
+
+def test_shared_tablet_questionnaire_takes_many(client, app):
+    """With allow_multiple, does the same device get a fresh survey after submitting?"""
+    text = (DATA / "tiny.yaml").read_text(encoding="utf-8").replace("form_id: tiny", "form_id: tiny\nallow_multiple: yes")
+    import_yaml(text, "tiny.yaml")
+    answers = {"consent": True, "age": 30, "street": "s1", "community": "c1", "harm": ["theft"], "reported": "1"}
+    for _ in range(2):
+        assert walk(client, answers, url="/s/tiny").status_code == 303
+    assert len(stored()) == 2 and "已经填写过" not in client.get("/s/tiny").get_data(as_text=True)
