@@ -16,7 +16,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
-    RATELIMIT_STORAGE_URI = "memory://"    # SURVEYAPP_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379
+    RATELIMIT_STORAGE_URI = "surveyapp-memory://"  # per process; or redis://127.0.0.1:6379 to share
     RATELIMIT_ENABLED = True
     SUBMIT_RATE_LIMIT = "30 per minute"    # per client address, for survey and API submissions
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript",

@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from surveyapp import ratelimit  # noqa: F401  (registers the surveyapp-memory:// storage)
 from surveyapp.models.base import Base
 
 db = SQLAlchemy(model_class=Base)

@@ -12,7 +12,7 @@ from tests.builders import TINY_VALID, import_file
 from tests.conftest import DATA
 
 
-@pytest.mark.parametrize("storage", ["memory://", "redis://127.0.0.1:6379"])
+@pytest.mark.parametrize("storage", ["surveyapp-memory://", "memory://", "redis://127.0.0.1:6379"])
 def test_submissions_beyond_the_limit_get_429(app, storage):
     """Are submissions beyond the limit refused with a JSON 429 and a friendly message?"""
     limited = create_app({**app.config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": storage,
@@ -28,3 +28,14 @@ def test_submissions_beyond_the_limit_get_429(app, storage):
         assert reply.json["error"]["code"] == "rate_limited" and "稍后" in reply.json["error"]["message"]
         db.session.remove()
         db.engine.dispose()  # this app's own pool: close it rather than leave it to the collector
+
+
+def test_sweeping_storage_forgets_expired_windows():
+    """Does the in-process storage count within a window, restart after it, and sweep old keys?"""
+    from surveyapp.ratelimit import SweepingMemoryStorage
+    storage = SweepingMemoryStorage("surveyapp-memory://")
+    assert [storage.incr("a", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.incr("old", -1) == 1  # a window that has already passed
+    storage.sweep()
+    assert "old" not in storage.storage and storage.get("a") == 3
+    assert storage.incr("old", 60) == 1
