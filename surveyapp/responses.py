@@ -160,8 +160,10 @@ def submit(form_id: str, answers: Any, *, channel: str | None = None, key: str |
         "submitted_at": utcnow(),
     }
     try:
-        # A Core INSERT ... RETURNING: one statement, no unit-of-work and no reload of the row.
-        new_id = db.session.execute(insert(Response).returning(Response.id), [row]).scalar_one()
+        # A Core INSERT ... RETURNING on the table itself: one statement, no unit of work,
+        # no ORM bulk-insert machinery and no reload of the row.
+        table = Response.__table__
+        new_id = db.session.execute(insert(table).returning(table.c.id), row).scalar_one()
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
