@@ -160,15 +160,23 @@ def submit(form_id: str, answers: Any, *, channel: str | None = None, key: str |
         "submitted_at": utcnow(),
     }
     try:
-        # A Core INSERT ... RETURNING on the table itself: one statement, no unit of work,
-        # no ORM bulk-insert machinery and no reload of the row.
-        table = Response.__table__
-        new_id = db.session.execute(insert(table).returning(table.c.id), row).scalar_one()
-        db.session.commit()
+        new_id = _insert(row)
     except IntegrityError as exc:
-        db.session.rollback()
         return _retry_or_raise(target, key, answers, channel, exc)
     return Submitted(new_id, True)
+
+
+_INSERT = insert(Response.__table__).returning(Response.__table__.c.id)
+
+
+def _insert(row: dict[str, Any]) -> int:
+    """Store one response in its own short transaction; returns its id.
+
+    A Core INSERT ... RETURNING on a connection of its own: one statement and
+    a commit, without the ORM session's bookkeeping or a reload of the row.
+    """
+    with db.engine.begin() as connection:
+        return connection.execute(_INSERT, row).scalar_one()
 
 
 def channel_errors(compiled: Compiled, channel: str | None) -> list[FieldError]:
