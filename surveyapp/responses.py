@@ -196,6 +196,9 @@ def _retry_or_raise(target: Target, key: str | None, answers: Any, channel: str 
     """
     existing = None
     if key:
+        # A fresh snapshot: SQLite reads within one transaction from its start,
+        # and the twin that won the race may have committed since.
+        db.session.rollback()
         existing = db.session.execute(
             select(Response.id, Response.body_digest)
             .where(Response.questionnaire_id == target.questionnaire_id, Response.submission_key == key)).first()
