@@ -137,7 +137,7 @@ class Date(QuestionType):
 
 @register("acknowledge")
 class Acknowledge(QuestionType):
-    ACCEPTED = {True, "OK", "ok", "yes", "true", "1", 1}
+    ACCEPTED = {True, "OK", "ok", "yes", "true", "1"}  # True also matches the number 1
 
     def clean(self, question, raw, allowed=None):
         if isinstance(raw, (str, bool, int)) and raw in self.ACCEPTED:
