@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.models import Response
-from tests.builders import import_file, import_yaml, make_researcher
+from tests.builders import import_file, import_yaml, make_field_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -398,11 +398,7 @@ def test_server_errors_show_beside_their_question(new_context, bundled, screensh
 # --- interviews --------------------------------------------------------------------------------
 
 def field_worker():
-    worker = make_researcher("worker", "correct horse")
-    if hasattr(worker, "role"):
-        worker.role = "field_worker"
-        db.session.commit()
-    return worker
+    return make_field_worker("worker", "correct horse")
 
 
 def sign_in(page) -> None:
@@ -414,7 +410,9 @@ def sign_in(page) -> None:
 
 
 def outbox(page) -> list:
-    return page.evaluate("JSON.parse(localStorage.getItem('sa_outbox:community_safety'))")
+    """The signed-in field worker's outbox (one per worker on a shared device)."""
+    worker = page.locator("#survey").get_attribute("data-field-worker")
+    return page.evaluate(f"JSON.parse(localStorage.getItem('sa_outbox:community_safety:{worker}'))")
 
 
 def test_interviews_taken_offline_upload_once_each(page, bundled, app, screenshot):
@@ -473,3 +471,34 @@ def test_refused_interview_stays_in_the_outbox(new_context, bundled, screenshot)
     page.locator("#retry").click()
     wait_js(page, "document.getElementById('status').textContent.indexOf('全部已上传') > 0")
     assert outbox(page) == [] and [stored_answers(r) for r in responses()] == [ANSWERS]
+
+
+def test_shared_tablet_keeps_each_workers_interviews_apart(new_context, bundled, app, screenshot):
+    """On a shared tablet, are one worker's queued interviews uploaded only under that worker?"""
+    first_id = field_worker().id
+    make_field_worker("second", "other horse")
+    page = new_context(service_workers="block").new_page()
+    sign_in(page)
+    page.goto(SURVEY + "/interview")
+    page.context.set_offline(True)
+    fill_pages(page, ANSWERS)
+    page.locator("#next").click()
+    wait_js(page, "document.getElementById('status').textContent.indexOf('已保存第1份') === 0")
+    page.route("**/api/v1/**", lambda route: route.abort())  # keep it queued while the first worker leaves
+    page.context.set_offline(False)
+    page.goto("/admin/logout")
+    page.unroute("**/api/v1/**")
+    page.goto("/admin/login")
+    page.locator("input[name=username]").fill("second")
+    page.locator("input[name=password]").fill("other horse")
+    page.locator("button[type=submit]").click()
+    page.wait_for_url("**/admin/")
+    page.goto(SURVEY + "/interview")
+    page.wait_for_timeout(500)
+    assert responses() == [] and outbox(page) in (None, [])
+    screenshot(page, "second-worker")
+    page.goto("/admin/logout")
+    sign_in(page)
+    page.goto(SURVEY + "/interview")
+    wait_js(page, "document.getElementById('status').textContent.indexOf('全部已上传') > 0", 20)
+    assert [(r.mode, r.field_worker_id) for r in responses()] == [("interview", first_id)]

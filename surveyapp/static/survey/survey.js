@@ -42,7 +42,10 @@
   }
   const api = attr('data-api') + (attr('data-api').indexOf('?') < 0 ? '?' : '&') + 'lang=' + attr('data-lang');
   const DRAFT = ['sa_draft', formId, attr('data-mode')].concat(channel ? [channel] : []).join(':');
-  const OUTBOX = 'sa_outbox:' + formId, COUNT = 'sa_count:' + formId;
+  // One outbox per field worker: on a shared tablet, interviews are uploaded
+  // (and attributed) only while the worker who took them is signed in.
+  const worker = attr('data-field-worker') || '';
+  const OUTBOX = 'sa_outbox:' + formId + ':' + worker, COUNT = 'sa_count:' + formId + ':' + worker;
   const parse = (text) => text ? window.SurveyExpr.parse(text) : null;
   const Q = dict();
   const list = def.questions.map((d) => {
