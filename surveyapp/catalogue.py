@@ -16,8 +16,9 @@ from surveyapp import posters, responses
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire, QuestionnaireVersion, Response
 from surveyapp.questionnaire import Questionnaire as Form
-from surveyapp.questionnaire import checksum, load_file, to_definition
+from surveyapp.questionnaire import checksum, from_definition, load_file, to_definition
 from surveyapp.questionnaire.messages import pick
+from surveyapp.questionnaire.types import get as question_type
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,12 @@ def overview() -> list[Overview]:
     return rows
 
 
+def response_count(form_id: str) -> int:
+    """How many responses ``form_id`` has, over all its versions."""
+    return db.session.scalar(select(func.count()).select_from(Response).join(
+        Questionnaire, Questionnaire.id == Response.questionnaire_id).where(Questionnaire.form_id == form_id))
+
+
 def set_status(form_id: str, status: str) -> bool:
     """Open or close a questionnaire; False when there is no such questionnaire."""
     questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
@@ -109,14 +116,12 @@ def set_schedule(form_id: str, opens_at, closes_at) -> bool:
 
 def poster(form_id: str, channel: str | None, base_url: str) -> posters.Poster | None:
     """What the poster of ``form_id`` (for ``channel``, if given and known) says."""
-    from surveyapp.questionnaire import from_definition
-    from surveyapp.questionnaire.types import get as get_type
     q = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
     if q is None or q.current_version is None:
         return None
     form = from_definition(q.current_version.definition)
     found = next((c for c in form.channels if c.code == channel), None)
-    answerable = sum(1 for question in form.questions() if get_type(question.type).answerable)
+    answerable = sum(1 for question in form.questions() if question_type(question.type).answerable)
     return posters.Poster(
         title=pick(form.title, form.default_language), organisation=form.study.organisation,
         purpose=form.study.purpose, channel_label=pick(found.label) if found else "",

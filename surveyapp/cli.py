@@ -190,7 +190,7 @@ def export_responses(form_id: str, fmt: str, output: str | None, codebook: str |
 
 
 def _write_with_progress(form_id: str, output: str) -> None:
-    total = next(r.responses for r in catalogue.overview() if r.form_id == form_id)
+    total = catalogue.response_count(form_id)
     with open(output, "w", encoding="utf-8", newline="") as handle, \
             click.progressbar(length=total, label="导出 (exporting)", file=sys.stderr, show_pos=True) as bar:
         for index, line in enumerate(export.csv_lines(form_id)):

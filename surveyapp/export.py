@@ -58,17 +58,18 @@ def _forms(form_id: str) -> tuple[dict[int, int], list[Form]]:
 
 def columns(forms: list[Form]) -> list[Column]:
     """The answer columns over all versions, newest version's order first."""
-    out: dict[str, Column] = {}
+    out: list[Column] = []
+    seen: set[str] = set()
     for form in forms:
         for question in form.questions():
-            if question.type == "note" or question.name in {c.question.name for c in out.values()}:
+            if question.type == "note" or question.name in seen:
                 continue
+            seen.add(question.name)
             if question.type in SPLIT_TYPES:
-                for choice in _choices(form, question):
-                    out.setdefault(f"{question.name}/{choice}", Column(f"{question.name}/{choice}", question, form, choice))
+                out += [Column(f"{question.name}/{choice}", question, form, choice) for choice in _choices(form, question)]
             else:
-                out.setdefault(question.name, Column(question.name, question, form))
-    return list(out.values())
+                out.append(Column(question.name, question, form))
+    return out
 
 
 def _choices(form: Form, question: Question) -> list[str]:

@@ -132,6 +132,17 @@ def _read_target(form_id: str) -> Target:
     return Target(row.id, row.status, row.current_version_id, row.checksum, row.opens_at, row.closes_at)
 
 
+def parse_time(value: Any) -> dt.datetime | None:
+    """An ISO 8601 time from a client (``Z`` allowed), made timezone-aware; None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
+
+
 def body_digest(answers: Any, channel: str | None) -> str:
     """A digest of what was submitted, to tell a true retry from a reused key."""
     text = json.dumps({"answers": answers, "channel": channel}, sort_keys=True, ensure_ascii=False, default=str)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from sqlalchemy import select
 
@@ -70,7 +68,7 @@ def post_response(form_id: str):
         stored = responses.submit(
             form_id, body["answers"], channel=body.get("channel"),
             key=request.headers.get("Idempotency-Key") or None,
-            started_at=_timestamp(body.get("started_at")), mode="interview" if worker else "self",
+            started_at=responses.parse_time(body.get("started_at")), mode="interview" if worker else "self",
             field_worker_id=worker.id if worker else None)
     except responses.QuestionnaireNotFound:
         return json_error(404, "not_found")
@@ -132,16 +130,7 @@ def _body_problem(body) -> str | None:
         return "'channel' must be a string"
     if body.get("mode") not in (None, "self", "interview"):
         return "'mode' must be 'self' or 'interview'"
-    if body.get("started_at") is not None and _timestamp(body["started_at"]) is None:
+    if body.get("started_at") is not None and responses.parse_time(body["started_at"]) is None:
         return "'started_at' must be an ISO 8601 time"
     return None
 
-
-def _timestamp(value) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)

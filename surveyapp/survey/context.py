@@ -6,6 +6,7 @@ per version checksum, so a page costs one small query.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,8 +63,9 @@ class SurveyContext:
     def questionnaire(self):
         return self.compiled.questionnaire
 
-    @property
+    @functools.cached_property
     def questions(self) -> list[Question]:
+        """Every question in document order (read several times per request)."""
         return self.questionnaire.questions()
 
     @property

@@ -8,7 +8,6 @@ submits through the JSON API (see ``static/survey/survey.js``).
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from flask import (Blueprint, Response, abort, current_app, make_response, redirect, render_template,
@@ -17,6 +16,7 @@ from flask_login import current_user, login_required
 
 from surveyapp import posters, responses
 from surveyapp.extensions import limiter
+from surveyapp.models.base import utcnow
 from surveyapp.questionnaire.validate import validate
 from surveyapp.survey import markup
 from surveyapp.survey.context import SurveyContext, load_context
@@ -119,7 +119,7 @@ def _newly_shown(ctx: SurveyContext, index: int, result) -> bool:
 def _submit(ctx: SurveyContext, result, answers: dict, key: str, started: str):
     try:
         responses.submit(ctx.form_id, ctx.submittable(result), channel=ctx.channel, key=key,
-                         started_at=_parse_time(started), mode=ctx.mode,
+                         started_at=responses.parse_time(started), mode=ctx.mode,
                          field_worker_id=current_user.id if ctx.mode == "interview" else None)
     except responses.SubmissionRejected as exc:
         return ctx.render_page(ctx.first_page_with(exc.errors), answers, exc.errors, key, started)
@@ -158,12 +158,5 @@ def thanks(form_id: str):
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return utcnow().isoformat(timespec="seconds")
 
-
-def _parse_time(value: str) -> dt.datetime | None:
-    try:
-        stamp = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
