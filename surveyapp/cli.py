@@ -1,5 +1,8 @@
 """Command-line interface: ``flask --app surveyapp questionnaire|user|responses ...``.
 
+``study_cli`` adds ``wave``, ``inputs`` and ``responses simulate``; ``analyze_cli``
+the statistics commands over CSV files.
+
 Each command is a thin wrapper over the same functions the web pages call.
 """
 
@@ -15,17 +18,19 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from surveyapp import auth, catalogue, export
+from surveyapp import auth, catalogue, export, studies
 from surveyapp.database import SCHEMA_ADVICE, schema_state
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire, Researcher
 from surveyapp.models.researcher import ROLES
+from surveyapp.analysis.plan import load_plan_file
 from surveyapp.questionnaire import QuestionnaireError, load_file
-from surveyapp.questionnaire.loader import questionnaire_files
+from surveyapp.questionnaire.errors import Problem
+from surveyapp.questionnaire.loader import PLAN_SUFFIX, plan_files, questionnaire_files
 
 questionnaire_cli = AppGroup("questionnaire", help="Check, import and list questionnaires.")
 user_cli = AppGroup("user", help="Researcher accounts and API tokens.")
-responses_cli = AppGroup("responses", help="Export responses.")
+responses_cli = AppGroup("responses", help="Export or simulate responses.")
 
 
 def needs_database(command):
@@ -50,14 +55,26 @@ def check(files: tuple[str, ...], lang: str) -> None:
     bad = 0
     for name in files:
         try:
-            form = load_file(name)
+            click.echo(_check_one(Path(name)))
         except QuestionnaireError as exc:
             bad += 1
             click.echo(exc.report(lang), err=True)
-            continue
-        click.echo(f"OK {name}: {form.form_id}, {len(form.questions())} questions, languages {', '.join(form.languages)}")
     if bad:
         sys.exit(1)
+
+
+def _check_one(path: Path) -> str:
+    """Check a questionnaire file, or an analysis plan against the questionnaire beside it."""
+    if not path.name.lower().endswith(PLAN_SUFFIX):
+        form = load_file(path)
+        return f"OK {path}: {form.form_id}, {len(form.questions())} questions, languages {', '.join(form.languages)}"
+    stem = studies.plan_form_id(path)
+    beside = [p for p in questionnaire_files(path.parent) if p.stem == stem]
+    if not beside:
+        raise QuestionnaireError([Problem(path.name, "", "unreadable",
+                                          {"detail": f"no questionnaire file {stem}.yaml/.xlsx beside it"})])
+    plan = load_plan_file(path, load_file(beside[0]))
+    return f"OK {path}: plan of {plan.form_id}, {len(plan.indicators)} indicators, {len(plan.waves)} waves"
 
 
 @questionnaire_cli.command("import")
@@ -67,6 +84,9 @@ def check(files: tuple[str, ...], lang: str) -> None:
 def import_(paths: tuple[str, ...], lang: str) -> None:
     """Import questionnaire files (or every file in a directory) as versions."""
     files = [f for p in paths for f in (questionnaire_files(p) if Path(p).is_dir() else [Path(p)])]
+    plans = [f for f in files if f.name.lower().endswith(PLAN_SUFFIX)]
+    plans += [f for p in paths if Path(p).is_dir() for f in plan_files(p)]
+    files = [f for f in files if f not in plans]
     results, failures = [], []
     with click.progressbar(files, label="导入问卷 (importing)", file=sys.stderr, show_pos=True) as bar:
         for path in bar:
@@ -78,6 +98,16 @@ def import_(paths: tuple[str, ...], lang: str) -> None:
     for result in results:
         state = f"new version {result.version}" if result.created else f"unchanged (version {result.version})"
         click.echo(f"{result.source}: {result.form_id} {state}")
+    for path in plans:
+        try:
+            done = studies.import_plan(path)
+        except QuestionnaireError as exc:
+            db.session.rollback()
+            failures.append(exc.report(lang))
+            continue
+        waves = f", new waves {', '.join(done.waves_created)}" if done.waves_created else ""
+        click.echo(f"{path.name}: analysis plan of {done.form_id}, {done.indicators} indicators"
+                   f"{' (updated)' if done.changed else ' (unchanged)'}{waves}")
     for report in failures:
         click.echo(report, err=True)
     if failures:
@@ -202,5 +232,7 @@ def _write_with_progress(form_id: str, output: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the command groups to ``app``."""
-    for group in (questionnaire_cli, user_cli, responses_cli):
+    from surveyapp import study_cli  # registers ``responses simulate`` on responses_cli
+
+    for group in (questionnaire_cli, user_cli, responses_cli, study_cli.wave_cli, study_cli.inputs_cli):
         app.cli.add_command(group)

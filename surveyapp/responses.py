@@ -218,3 +218,52 @@ def _retry_or_raise(target: Target, key: str | None, answers: Any, channel: str 
     if existing.body_digest != body_digest(answers, channel):
         raise KeyReused(key)
     return Submitted(existing.id, False)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A complete response from elsewhere (a simulation or an import), ready to store."""
+
+    answers: dict[str, Any]
+    channel: str | None
+    started_at: dt.datetime | None
+    submitted_at: dt.datetime
+    mode: str = "self"
+
+
+def store_batch(form_id: str, items: Any, *, check: bool = True, batch: int = 2000,
+                progress: Any = None) -> int:
+    """Store many complete responses for the current version, ``batch`` rows per transaction.
+
+    Each item is validated like a submission when ``check`` is true; the first
+    invalid one stops the run with SubmissionRejected, and the batches before it
+    stay stored (each batch is all or nothing). Returns how many were stored.
+    """
+    target = find_target(form_id)
+    compiled = compiled_version(target.version_id, target.checksum)
+    stored, rows = 0, []
+    for item in items:
+        values = item.answers
+        if check:
+            result = validate(compiled, item.answers)
+            errors = channel_errors(compiled, item.channel) + result.errors
+            if errors:
+                raise SubmissionRejected(errors)
+            values = result.values
+        rows.append({"questionnaire_id": target.questionnaire_id, "version_id": target.version_id,
+                     "channel": item.channel, "answers": values, "started_at": item.started_at,
+                     "submitted_at": item.submitted_at, "submission_key": uuid.uuid4().hex,
+                     "body_digest": body_digest(item.answers, item.channel), "mode": item.mode,
+                     "field_worker_id": None})
+        if len(rows) >= batch:
+            stored += _insert_many(rows, progress)
+            rows = []
+    return stored + (_insert_many(rows, progress) if rows else 0)
+
+
+def _insert_many(rows: list[dict[str, Any]], progress: Any) -> int:
+    with db.engine.begin() as connection:
+        connection.execute(insert(Response.__table__), rows)
+    if progress is not None:
+        progress(len(rows))
+    return len(rows)

@@ -22,7 +22,7 @@ from surveyapp.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("SURVEYAPP_TEST_DATABASE_URL") else [])
-TABLES = ("response", "api_token", "questionnaire_version", "questionnaire", "researcher")
+TABLES = ("response", "wave", "admin_input", "api_token", "questionnaire_version", "questionnaire", "researcher")
 
 
 def _reset_postgres(url: str) -> None:

@@ -27,6 +27,9 @@ class Questionnaire(Base):
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("questionnaire_version.id", use_alter=True), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The analysis plan (indicators, waves, quality rules) imported from a
+    # ``<form>.analysis.yaml`` beside the questionnaire; see surveyapp/analysis/plan.py.
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
 
     versions: Mapped[list[QuestionnaireVersion]] = relationship(
         back_populates="questionnaire", foreign_keys="QuestionnaireVersion.questionnaire_id",

@@ -45,7 +45,17 @@ def load_text(text: str, source: str = "<text>") -> Questionnaire:
     return build(read_yaml(text, source))
 
 
+PLAN_SUFFIX = ".analysis.yaml"
+"""An analysis plan sits beside its questionnaire: community_safety.analysis.yaml."""
+
+
 def questionnaire_files(directory: str | Path) -> list[Path]:
     """The questionnaire files in ``directory``, sorted by name (no recursion)."""
     return sorted(p for p in Path(directory).iterdir()
-                  if p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", ".")))
+                  if p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))
+                  and not p.name.lower().endswith(PLAN_SUFFIX))
+
+
+def plan_files(directory: str | Path) -> list[Path]:
+    """The analysis plans in ``directory``, sorted by name."""
+    return sorted(p for p in Path(directory).iterdir() if p.name.lower().endswith(PLAN_SUFFIX))

@@ -122,6 +122,32 @@ MESSAGES: dict[str, dict[str, str]] = {
     "expected_acknowledge": {"zh": "请勾选确认", "en": "tick the box to confirm"},
     "constraint": {"zh": "答案不符合要求", "en": "the answer is not allowed"},
     "unknown_channel": {"zh": "渠道“{value}”不存在", "en": "there is no channel '{value}'"},
+    # Problems in an analysis plan (<form>.analysis.yaml).
+    "plan_form_mismatch": {
+        "zh": "分析方案属于问卷“{plan}”，而不是“{form}”",
+        "en": "the analysis plan is for questionnaire '{plan}', not '{form}'",
+    },
+    "plan_missing_key": {"zh": "缺少“{key}”", "en": "'{key}' is missing"},
+    "plan_bad_value": {"zh": "“{key}”的值“{value}”无效：{reason}", "en": "invalid '{key}' value '{value}': {reason}"},
+    "plan_unknown_question": {"zh": "问卷中没有题目“{name}”", "en": "the questionnaire has no question '{name}'"},
+    "plan_unknown_code": {
+        "zh": "题目“{name}”没有选项值“{value}”",
+        "en": "question '{name}' has no choice '{value}'",
+    },
+    "plan_wrong_type": {
+        "zh": "题目“{name}”的题型“{type}”不能用于“{kind}”指标",
+        "en": "question '{name}' of type '{type}' cannot feed a '{kind}' indicator",
+    },
+    "plan_unknown_indicator": {"zh": "没有名为“{name}”的指标", "en": "there is no indicator '{name}'"},
+    "plan_duplicate": {"zh": "名称“{name}”重复", "en": "duplicate name '{name}'"},
+    "plan_bad_dates": {
+        "zh": "起止日期无效：应为 年-月-日，且结束不早于开始",
+        "en": "invalid dates: use YYYY-MM-DD, with the end on or after the start",
+    },
+    "plan_overlapping_waves": {
+        "zh": "调查期“{name}”与“{other}”时间重叠",
+        "en": "wave '{name}' overlaps wave '{other}'",
+    },
     # Errors of a whole request.
     "not_found": {"zh": "问卷不存在", "en": "no such questionnaire"},
     "closed": {"zh": "问卷已关闭，不再接受回答", "en": "the questionnaire is closed"},

@@ -46,6 +46,11 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _LineList:
     return items
 
 
+# Dates stay text (checked where they are used): PyYAML would turn 2026-07-01 into
+# a date and fail with a bare ValueError, without a line, on 2026-13-01.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
 
@@ -57,7 +62,7 @@ def read_yaml(text: str, source: str) -> RawForm:
     other structural problems travel in ``RawForm.problems`` so that the builder
     reports them together with its own.
     """
-    doc = _parse(text, source)
+    doc = parse_document(text, source)
     problems = [Problem(source, _where(doc), "unknown_key", {"key": k}) for k in doc if k not in TOP_LEVEL]
     form = RawForm(source=source, settings=Row(_where(doc), normalise_cells(_settings(doc))))
     form.study, form.study_location = _study(doc, source, problems)
@@ -70,7 +75,8 @@ def read_yaml(text: str, source: str) -> RawForm:
     return form
 
 
-def _parse(text: str, source: str) -> dict:
+def parse_document(text: str, source: str) -> dict:
+    """YAML text as a mapping whose mappings and lists remember their line numbers."""
     try:
         doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
     except yaml.YAMLError as exc:

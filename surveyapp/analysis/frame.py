@@ -1,0 +1,248 @@
+"""Stored responses as a typed DataFrame: one row per response, one column per answer.
+
+``build_dataset`` takes the responses' metadata and answer documents (read by
+``surveyapp.datasets`` in one query) and the questionnaire versions they
+answered, newest first, and returns a ``Dataset``: the frame and a codebook.
+
+Column types:
+
+* select_one: an ordered ``Categorical`` of the choice codes in list order
+  (labels in the codebook; ``Dataset.labelled`` swaps them in);
+  non-substantive codes such as "9" (说不清/不了解) stay in the data and are
+  named in ``Variable.non_substantive``;
+* select_multiple: one nullable boolean column per choice, ``name/code``
+  (NA when the question was not answered);
+* rank: one nullable integer column per choice, ``name/code``, the position;
+* integer ``Int64``, decimal ``Float64``, date ``datetime64``, text ``string``,
+  acknowledge ``boolean``, calculate numeric when every value is numeric;
+* a question missing from a response's version is NA.
+
+Metadata columns start with an underscore: ``META_COLUMNS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from surveyapp.questionnaire.schema import Questionnaire, Question, Text, groups
+
+META_COLUMNS = ("_id", "_version", "_channel", "_mode", "_field_worker", "_started_at", "_submitted_at",
+                "_duration_s", "_wave")
+SPLIT_TYPES = frozenset({"select_multiple", "rank"})
+SKIPPED_TYPES = frozenset({"note"})
+DEFAULT_NON_SUBSTANTIVE = ("9",)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One question as the analysis sees it: its columns, labels and codes."""
+
+    name: str
+    type: str
+    label: Text
+    choices: tuple[tuple[str, Text], ...] = ()
+    non_substantive: frozenset[str] = frozenset()
+    matrix: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The frame columns holding this question's answers."""
+        if self.type in SPLIT_TYPES:
+            return tuple(f"{self.name}/{code}" for code, _ in self.choices)
+        return (self.name,)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The choice codes in list order."""
+        return tuple(code for code, _ in self.choices)
+
+    def choice_label(self, code: str, language: str = "zh") -> str:
+        """The label of choice ``code`` in ``language`` (the code when unknown)."""
+        label = dict(self.choices).get(code)
+        return _pick(label, language) if label else code
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Responses as a typed frame plus the codebook that explains its columns."""
+
+    frame: pd.DataFrame
+    variables: dict[str, Variable]
+    versions: tuple[int, ...] = ()
+    title: Text = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def batteries(self) -> dict[str, list[str]]:
+        """Likert matrices: matrix group name -> its select_one questions."""
+        out: dict[str, list[str]] = {}
+        for variable in self.variables.values():
+            if variable.matrix and variable.type == "select_one":
+                out.setdefault(variable.matrix, []).append(variable.name)
+        return out
+
+    def substantive(self, name: str) -> pd.Series:
+        """A select_one column with its non-substantive codes (说不清…) set to NA."""
+        variable = self.variables[name]
+        column = self.frame[name]
+        return column.where(~column.isin(variable.non_substantive))
+
+    def labelled(self, name: str, language: str = "zh") -> pd.Series:
+        """A select_one column with choice labels instead of codes."""
+        variable = self.variables[name]
+        mapping = {code: _pick(label, language) for code, label in variable.choices}
+        return self.frame[name].cat.rename_categories(mapping)
+
+    def subset(self, mask: pd.Series | np.ndarray) -> Dataset:
+        """The same codebook over the rows where ``mask`` is true."""
+        return Dataset(self.frame[np.asarray(mask, dtype=bool)], self.variables, self.versions, self.title)
+
+
+def _pick(text: Text | None, language: str) -> str:
+    if not text:
+        return ""
+    return text.get(language) or text.get("zh") or next(iter(text.values()))
+
+
+def codebook(forms: Sequence[Questionnaire], non_substantive: Iterable[str] = DEFAULT_NON_SUBSTANTIVE
+             ) -> dict[str, Variable]:
+    """The variables over all ``forms`` (newest first): the newest wording and order win,
+    choice lists are the union in the newest list's order."""
+    codes = frozenset(non_substantive)
+    variables: dict[str, Variable] = {}
+    for form in forms:
+        matrices = {q.name: g.name for g in groups(form.items) if g.is_matrix for q in g.children
+                    if isinstance(q, Question)}
+        for question in form.questions():
+            if question.type in SKIPPED_TYPES:
+                continue
+            choices = _choices(form, question)
+            known = variables.get(question.name)
+            if known is not None:
+                extra = tuple(c for c in choices if c[0] not in known.codes)
+                if extra:
+                    variables[question.name] = _replace_choices(known, known.choices + extra)
+                continue
+            variables[question.name] = Variable(
+                question.name, question.type, question.label, choices,
+                frozenset(code for code, _ in choices if code in codes), matrices.get(question.name))
+    return variables
+
+
+def _replace_choices(variable: Variable, choices: tuple[tuple[str, Text], ...]) -> Variable:
+    return Variable(variable.name, variable.type, variable.label, choices, variable.non_substantive,
+                    variable.matrix)
+
+
+def _choices(form: Questionnaire, question: Question) -> tuple[tuple[str, Text], ...]:
+    listed = tuple((c.value, c.label) for c in form.choices.get(question.list_name or "", ()))
+    if question.or_other:
+        listed += (("other", {"zh": "其他", "en": "Other"}),)
+    return listed
+
+
+def build_dataset(meta: dict[str, Any], answers: Sequence[dict[str, Any]], forms: Sequence[Questionnaire],
+                  versions: Sequence[int] = (), non_substantive: Iterable[str] = DEFAULT_NON_SUBSTANTIVE
+                  ) -> Dataset:
+    """The typed dataset of responses.
+
+    :param meta: columns of response metadata, each a sequence as long as
+        ``answers``: ``_id``, ``_version``, ``_channel``, ``_mode``,
+        ``_field_worker``, ``_started_at``, ``_submitted_at`` (UTC) and
+        optionally ``_wave``.
+    :param answers: each response's stored answer document.
+    :param forms: the questionnaire versions involved, newest first.
+    """
+    variables = codebook(forms, non_substantive)
+    raw = pd.DataFrame.from_records(answers, columns=[v.name for v in variables.values()])
+    columns = {**_meta_columns(meta, len(answers))}
+    for variable in variables.values():
+        columns.update(_typed(variable, raw[variable.name]))
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(answers)))
+    title = forms[0].title if forms else {}
+    return Dataset(frame, variables, tuple(versions), title)
+
+
+def _meta_columns(meta: dict[str, Any], n: int) -> dict[str, Any]:
+    def utc(name: str) -> pd.Series:
+        return pd.Series(pd.to_datetime(pd.Series(meta.get(name, [None] * n), dtype=object), utc=True))
+
+    started, submitted = utc("_started_at"), utc("_submitted_at")
+    return {
+        "_id": pd.array(meta.get("_id", range(n)), dtype="Int64"),
+        "_version": pd.array(meta.get("_version", [None] * n), dtype="Int64"),
+        "_channel": pd.array(meta.get("_channel", [None] * n), dtype="string"),
+        "_mode": pd.array(meta.get("_mode", ["self"] * n), dtype="string"),
+        "_field_worker": pd.array(meta.get("_field_worker", [None] * n), dtype="Int64"),
+        "_started_at": started,
+        "_submitted_at": submitted,
+        "_duration_s": (submitted - started).dt.total_seconds().to_numpy(),
+        "_wave": pd.array(meta.get("_wave", [None] * n), dtype="string"),
+    }
+
+
+def _typed(variable: Variable, raw: pd.Series) -> dict[str, Any]:
+    """The frame column(s) of one question from its raw JSON values."""
+    kind = variable.type
+    if kind == "select_one":
+        return {variable.name: pd.Categorical(raw.astype(object).where(raw.notna(), None),
+                                              categories=list(variable.codes), ordered=True)}
+    if kind == "select_multiple":
+        return _indicator_columns(variable, raw)
+    if kind == "rank":
+        return _rank_columns(variable, raw)
+    if kind == "integer":
+        return {variable.name: pd.to_numeric(raw, errors="coerce").astype("Int64")}
+    if kind == "decimal":
+        return {variable.name: pd.to_numeric(raw, errors="coerce").astype("Float64")}
+    if kind == "date":
+        return {variable.name: pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")}
+    if kind == "acknowledge":
+        return {variable.name: raw.astype("boolean")}
+    if kind == "calculate":
+        numbers = pd.to_numeric(raw, errors="coerce")
+        return {variable.name: numbers if numbers.notna().sum() == raw.notna().sum() else raw.astype("string")}
+    return {variable.name: raw.astype("string")}
+
+
+def _indicator_columns(variable: Variable, raw: pd.Series) -> dict[str, Any]:
+    """One boolean column per choice; NA where the question has no answer."""
+    answered = raw.map(lambda v: isinstance(v, list)).to_numpy(dtype=bool)
+    chosen = raw[answered].explode()
+    hits = pd.crosstab(chosen.index, chosen.to_numpy()) if len(chosen.dropna()) else pd.DataFrame()
+    out = {}
+    for code in variable.codes:
+        values = np.zeros(len(raw), dtype=bool)
+        if code in hits.columns:
+            values[hits.index.to_numpy()] = hits[code].to_numpy() > 0
+        out[f"{variable.name}/{code}"] = pd.arrays.BooleanArray(values, ~answered)
+    return out
+
+
+def _rank_columns(variable: Variable, raw: pd.Series) -> dict[str, Any]:
+    """One integer column per choice: its position in the ranking (1 = first)."""
+    out = {}
+    for code in variable.codes:
+        positions = [v.index(code) + 1 if isinstance(v, list) and code in v else None for v in raw]
+        out[f"{variable.name}/{code}"] = pd.array(positions, dtype="Int64")
+    return out
+
+
+def assign_waves(submitted_at: pd.Series, waves: Sequence[tuple[str, Any, Any]],
+                 timezone: str = "Asia/Shanghai") -> pd.Series:
+    """The wave each submit time falls in (by local calendar date), NA outside every wave.
+
+    :param waves: (name, first day, last day) with dates inclusive.
+    """
+    local_days = pd.Series(submitted_at).dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+    result = pd.Series(pd.NA, index=local_days.index, dtype="string")
+    for name, start, end in waves:
+        inside = (local_days >= pd.Timestamp(start)) & (local_days <= pd.Timestamp(end))
+        result = result.mask(inside & result.isna(), name)
+    return result

@@ -1,0 +1,181 @@
+"""Indicators of an analysis plan, estimated from a response frame.
+
+``indicator_values`` turns an indicator into one number per respondent (1/0 for
+rates, 0–100 for scores, NaN outside the indicator's base: unanswered,
+not relevant, or in an excluded category such as 说不清). ``estimate`` takes it
+from there: a proportion or a mean with its base n and interval, overall or for a
+domain (a community, a wave). Composites combine the influence values of their
+components so that their standard error accounts for the components' covariance.
+Administrative indicators (cases per 10,000 residents) come from the inputs
+table, with an exact Poisson interval for the count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from surveyapp.analysis import estimates
+from surveyapp.analysis.design import Design, linearised_covariance
+from surveyapp.analysis.plan import Indicator, Plan
+from surveyapp.analysis.results import Estimate
+
+
+def indicator_values(indicator: Indicator, frame: pd.DataFrame) -> pd.Series:
+    """One float per respondent: 1/0 (rates), points (scores); NaN outside the base."""
+    if indicator.kind in ("rate", "top2") and indicator.any_of:
+        return _multiple_values(indicator, frame)
+    if indicator.kind in ("rate", "top2"):
+        answers = frame[indicator.question].astype(object)
+        in_base = answers.notna() & ~answers.isin(indicator.exclude)
+        return answers.isin(indicator.positive).astype(float).where(in_base)
+    if indicator.kind == "score":
+        answers = frame[indicator.question].astype(object)
+        return answers.map(indicator.scores).astype(float)
+    raise ValueError(f"indicator {indicator.name!r} of kind {indicator.kind!r} has no per-respondent values")
+
+
+def _multiple_values(indicator: Indicator, frame: pd.DataFrame) -> pd.Series:
+    """select_multiple: chose any of ``any_of``; outside the base when unanswered or an excluded code."""
+    columns = [c for c in frame.columns if c.startswith(f"{indicator.question}/")]
+    answered = frame[columns[0]].notna()
+    chosen = np.zeros(len(frame), dtype=bool)
+    for code in indicator.any_of:
+        chosen |= frame[f"{indicator.question}/{code}"].fillna(False).to_numpy(dtype=bool)
+    excluded = np.zeros(len(frame), dtype=bool)
+    for code in indicator.exclude:
+        column = f"{indicator.question}/{code}"
+        if column in frame:
+            excluded |= frame[column].fillna(False).to_numpy(dtype=bool)
+    return pd.Series(chosen.astype(float), index=frame.index).where(answered & ~excluded)
+
+
+def _scale(indicator: Indicator) -> float:
+    """Composites add rates as percentages and scores as points."""
+    return 100.0 if indicator.on_percent_scale else 1.0
+
+
+def estimate(indicator: Indicator, frame: pd.DataFrame, plan: Plan, design: Design | None = None,
+             domain: pd.Series | np.ndarray | None = None, ci: str | None = None) -> Estimate:
+    """The indicator's estimate over ``frame`` (or over the rows where ``domain`` is true).
+
+    Rates are proportions (0–1) with a Wilson interval unweighted, a logit
+    interval with design degrees of freedom when weighted; scores and
+    composites are points (0–100) with a t interval.
+    """
+    if indicator.kind == "composite":
+        return _composite(indicator, frame, plan, design, domain)
+    values = indicator_values(indicator, frame)
+    if domain is not None:
+        values = values.where(np.asarray(domain, dtype=bool))
+    if indicator.kind in ("rate", "top2"):
+        kwargs = {"ci": ci} if ci else {}
+        result = estimates.proportion(values, design=design, **kwargs)
+    else:
+        result = estimates.mean(values, design=design)
+    return _labelled(result, indicator)
+
+
+def _labelled(result: Estimate, indicator: Indicator, **more) -> Estimate:
+    extra = {**result.extra, "indicator": indicator.name, "kind": indicator.kind, "label": indicator.label,
+             "unit": "percent" if indicator.on_percent_scale else "points",
+             "excluded_codes": list(indicator.exclude), "higher_is_better": indicator.higher_is_better, **more}
+    return Estimate(result.estimate, result.se, result.ci_low, result.ci_high, result.n, result.method,
+                    result.level, result.df, result.deff, result.sum_weights, extra)
+
+
+def _composite(indicator: Indicator, frame: pd.DataFrame, plan: Plan, design: Design | None,
+               domain: pd.Series | np.ndarray | None, level: float = 0.95) -> Estimate:
+    """Σ weight × component (rates as %), SE from the summed influence values."""
+    design = design or Design.srs(len(frame))
+    inside = np.ones(len(frame), dtype=bool) if domain is None else np.asarray(domain, dtype=bool)
+    total, influence, bases = 0.0, np.zeros(len(frame)), {}
+    for name, weight in indicator.components.items():
+        component = plan.indicator(name)
+        values = indicator_values(component, frame).to_numpy(dtype=float)
+        valid = inside & ~np.isnan(values)
+        w = design.weights * valid
+        if w.sum() == 0:
+            return _labelled(Estimate(np.nan, np.nan, np.nan, np.nan, 0, "linearised-t", level), indicator)
+        mean = float(np.sum(w * np.nan_to_num(values)) / w.sum())
+        factor = weight * _scale(component)
+        total += factor * mean
+        influence += factor * w * (np.nan_to_num(values) - mean) / w.sum()
+        bases[name] = int(valid.sum())
+    se = float(np.sqrt(linearised_covariance(design, influence)[0, 0]))
+    df = max(design.degrees_of_freedom, 1)
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    n = int(min(bases.values()))
+    return _labelled(Estimate(total, se, total - half, total + half, n, "linearised-t", level, df),
+                     indicator, component_n=bases, weights=dict(indicator.components))
+
+
+def estimate_all(plan: Plan, frame: pd.DataFrame, design: Design | None = None,
+                 domain: pd.Series | np.ndarray | None = None) -> dict[str, Estimate]:
+    """Every survey indicator of the plan (administrative ones are left to ``admin_rates``)."""
+    return {i.name: estimate(i, frame, plan, design, domain) for i in plan.indicators if i.kind != "admin"}
+
+
+def estimate_by(indicator: Indicator, frame: pd.DataFrame, plan: Plan, by: str,
+                design: Design | None = None) -> dict[str, Estimate]:
+    """The indicator per level of column ``by`` (a channel, a wave, a subgroup), as domains."""
+    levels = frame[by].dropna().unique()
+    return {str(level): estimate(indicator, frame, plan, design, (frame[by] == level).fillna(False).to_numpy())
+            for level in sorted(levels, key=str)}
+
+
+@dataclass(frozen=True)
+class AdminRate:
+    """An administrative rate for one unit and period: numerator / denominator × per."""
+
+    unit: str
+    period: str
+    numerator: float
+    denominator: float
+    per: float
+    estimate: float
+    ci_low: float
+    ci_high: float
+    method: str = "exact-poisson"
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+def admin_rates(indicator: Indicator, inputs: pd.DataFrame, units: Sequence[str] | None = None,
+                periods: Sequence[str] | None = None, level: float = 0.95) -> list[AdminRate]:
+    """The indicator for each unit and period that has both figures.
+
+    :param inputs: columns unit, period, measure, value (``studies.admin_inputs``).
+    """
+    wide = inputs.pivot_table(index=["unit", "period"], columns="measure", values="value", aggfunc="last")
+    out = []
+    for (unit, period), row in wide.iterrows():
+        if (units and unit not in units) or (periods and period not in periods):
+            continue
+        count, base = row.get(indicator.numerator), row.get(indicator.denominator)
+        if pd.isna(count) or pd.isna(base) or base <= 0:
+            continue
+        low, high = poisson_interval(float(count), level)
+        scale = indicator.per / base
+        out.append(AdminRate(unit, period, float(count), float(base), indicator.per, count * scale,
+                             low * scale, high * scale))
+    return out
+
+
+def poisson_interval(count: float, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Garwood) interval for a Poisson count."""
+    alpha = 1 - level
+    low = 0.0 if count == 0 else stats.chi2.ppf(alpha / 2, 2 * count) / 2
+    high = stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+    return float(low), float(high)
+
+
+def indicator_table(results: Mapping[str, Estimate]) -> pd.DataFrame:
+    """Estimates as a table (one row per indicator), for notebooks and exports."""
+    return pd.DataFrame([{"indicator": k, **v.to_dict()} for k, v in results.items()])
