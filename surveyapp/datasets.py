@@ -8,11 +8,15 @@ and marks each response's wave.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, or_, select
+import orjson
+import pandas as pd
+from sqlalchemy import String, Text, cast, false, or_, select
 
 from surveyapp import studies
 from surveyapp.analysis.frame import Dataset, assign_waves, build_dataset
@@ -20,11 +24,18 @@ from surveyapp.extensions import db
 from surveyapp.models import Questionnaire, QuestionnaireVersion, Response
 from surveyapp.questionnaire import from_definition
 
+CHUNK = 2048
+"""Answer documents parsed and typed per chunk: fewer processor cache misses, less peak memory."""
+
 TIMEZONE = "Asia/Shanghai"
 """Waves are calendar days where the survey runs (China Standard Time)."""
 
+# Times and answers are read as text and parsed in bulk (pandas, orjson): per-row
+# conversion by the driver or SQLAlchemy would take most of the read's time.
 _COLUMNS = (Response.id, Response.version_id, Response.channel, Response.mode, Response.field_worker_id,
-            Response.started_at, Response.submitted_at, Response.answers)
+            cast(Response.started_at, String).label("started_at"),
+            cast(Response.submitted_at, String).label("submitted_at"),
+            cast(Response.answers, Text).label("answers"))
 
 
 def load_dataset(form_id: str, *, versions: Sequence[int] | None = None, channels: Sequence[str] | None = None,
@@ -55,17 +66,39 @@ def load_dataset(form_id: str, *, versions: Sequence[int] | None = None, channel
         raise studies.StudyError(f"调查期不存在 (no such wave): {unknown}")
     chosen = None if waves is None else [w for w in declared if w.name in waves]
     query = _filtered(query, channels, since, until, chosen)
+    with _collector_paused():
+        return _read(query, numbers, version_rows, declared, form_id)
+
+
+def _read(query, numbers, version_rows, declared, form_id) -> Dataset:
     rows = db.session.execute(query).all()
-    meta = {"_id": [r.id for r in rows], "_version": [numbers[r.version_id] for r in rows],
-            "_channel": [r.channel for r in rows], "_mode": [r.mode for r in rows],
-            "_field_worker": [r.field_worker_id for r in rows], "_started_at": [r.started_at for r in rows],
-            "_submitted_at": [_utc(r.submitted_at) for r in rows]}
-    meta["_started_at"] = [_utc(v) for v in meta["_started_at"]]
-    dataset = build_dataset(meta, [r.answers for r in rows], [from_definition(v.definition) for v in version_rows],
-                            sorted(numbers.values()), studies.plan_for(form_id).non_substantive)
+    ids, version_ids, channels_, modes, workers, started, submitted, documents = (
+        [list(column) for column in zip(*rows)] if rows else [[] for _ in _COLUMNS])
+    meta = {"_id": ids, "_version": [numbers[v] for v in version_ids], "_channel": channels_, "_mode": modes,
+            "_field_worker": workers, "_started_at": _times(started), "_submitted_at": _times(submitted)}
+    chunks = ([orjson.loads(d) for d in documents[i:i + CHUNK]] for i in range(0, len(documents), CHUNK))
+    dataset = build_dataset(meta, chunks, [from_definition(v.definition) for v in version_rows],
+                            sorted(numbers.values()), studies.plan_for(form_id).non_substantive, chunked=True)
     dataset.frame["_wave"] = assign_waves(dataset.frame["_submitted_at"],
                                           [(w.name, w.start, w.end) for w in declared], TIMEZONE)
     return dataset
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while millions of containers are built.
+
+    The answer documents create no reference cycles, but every few thousand new
+    dicts trigger a collection that walks all of them: with it, parsing 100k
+    documents takes 3-4 times as long.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _filtered(query, channels, since, until, wave_specs):
@@ -89,8 +122,6 @@ def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime
     return start, end
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.timezone.utc)
+def _times(texts: list[str | None]):
+    """Stored times as UTC timestamps (SQLite keeps them without an offset, in UTC)."""
+    return pd.to_datetime(pd.Series(texts, dtype=object), format="ISO8601", utc=True)
