@@ -83,7 +83,9 @@ def simulate_responses(form_id: str, count: int, seed: int, wave: str | None, no
         raise click.ClickException(f"问卷“{form_id}”不存在 (no questionnaire '{form_id}')") from None
     compiled = responses.compiled_version(target.version_id, target.checksum)
     start, end = _wave_bounds(form_id, wave)
-    generated = simulate.simulate(compiled, count, seed, wave=wave, start=start, end=end)
+    # Waves in date order: later waves differ from earlier ones (some communities rise, some fall).
+    profile = simulate.default_profile(compiled, [w.name for w in studies.waves(form_id)])
+    generated = simulate.simulate(compiled, count, seed, profile, wave=wave, start=start, end=end)
     items = (responses.Prepared(r.answers, r.channel, r.started_at, r.submitted_at, r.mode) for r in generated)
     with click.progressbar(length=count, label="模拟答卷 (simulating)", file=sys.stderr, show_pos=True) as bar:
         try:

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from surveyapp.analysis import estimates
+from surveyapp.analysis.compare import Difference, RankedUnit, compare_proportions, difference, rank_units
 from surveyapp.analysis.design import Design, linearised_covariance
 from surveyapp.analysis.plan import Indicator, Plan
 from surveyapp.analysis.results import Estimate
@@ -126,6 +127,36 @@ def estimate_by(indicator: Indicator, frame: pd.DataFrame, plan: Plan, by: str,
     levels = frame[by].dropna().unique()
     return {str(level): estimate(indicator, frame, plan, design, (frame[by] == level).fillna(False).to_numpy())
             for level in sorted(levels, key=str)}
+
+
+def compare_waves(indicator: Indicator, frame: pd.DataFrame, plan: Plan, first: str, second: str,
+                  design: Design | None = None, wave_column: str = "_wave") -> Difference:
+    """The change of an indicator from wave ``first`` to wave ``second`` (second minus first).
+
+    Waves are independent samples: each is estimated on its own rows (its own part of the
+    design). Unweighted rates use the pooled two-proportion z test (R ``prop.test``); scores,
+    composites and weighted rates the difference of independent estimates, SE √(se1² + se2²).
+    """
+    waves = frame[wave_column].astype(object)
+    masks = [(waves == name).to_numpy(dtype=bool) for name in (first, second)]
+    if indicator.kind in ("rate", "top2") and design is None:
+        values = indicator_values(indicator, frame)
+        return compare_proportions(values[masks[0]], values[masks[1]])
+    parts = [estimate(indicator, frame[mask].reset_index(drop=True), plan,
+                      None if design is None else design.subset(mask)) for mask in masks]
+    return difference(parts[0], parts[1])
+
+
+def rank_units_by(indicator: Indicator, frame: pd.DataFrame, plan: Plan, by: str = "_channel",
+                  design: Design | None = None, min_n: int | None = None) -> list[RankedUnit]:
+    """A league table of the units in column ``by`` (communities, 警务区) for the indicator.
+
+    Units with fewer valid answers than ``min_n`` (default: the plan's) are listed as 样本不足
+    and not ranked; the others carry their n and interval, and those not significantly
+    different from the leader are flagged (``compare.rank_units``).
+    """
+    results = estimate_by(indicator, frame, plan, by, design)
+    return rank_units(results, plan.min_n if min_n is None else min_n, indicator.higher_is_better)
 
 
 @dataclass(frozen=True)

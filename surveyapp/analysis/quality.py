@@ -11,9 +11,12 @@ beside results that exclude them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from surveyapp.analysis.plan import QualityRules
 
 FLAGS = ("speeder", "straightliner", "duplicate")
 
@@ -118,3 +121,25 @@ def exclude_flagged(frame: pd.DataFrame, flags: pd.DataFrame | pd.Series) -> pd.
     if not frame.index.isin(mask.index).all():
         raise ValueError("flags do not cover every row of the frame")
     return frame[~mask.reindex(frame.index).astype(bool).to_numpy()]
+
+
+@dataclass(frozen=True)
+class Screened:
+    """The rows estimates use, the flags of every row, and the counts to report."""
+
+    frame: pd.DataFrame
+    flags: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def screen(frame: pd.DataFrame, batteries: Mapping[str, Iterable[str]], rules: QualityRules) -> Screened:
+    """Flag every response by the plan's rules; leave flagged ones out when the rules say so.
+
+    The kept frame is re-indexed from 0 so that it lines up with designs built from it.
+    """
+    flags = flag_quality(frame, batteries, rules.speeder_seconds, rules.speeder_ratio, rules.straightline_min_items)
+    kept = exclude_flagged(frame, flags) if rules.exclude_flagged else frame
+    summary = {**quality_summary(flags), "excluded": rules.exclude_flagged}
+    if not rules.exclude_flagged:
+        summary["kept"] = summary["n"]
+    return Screened(kept.reset_index(drop=True), flags, summary)
