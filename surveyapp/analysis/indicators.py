@@ -12,6 +12,8 @@ table, with an exact Poisson interval for the count.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,9 +23,10 @@ from scipy import stats
 
 from surveyapp.analysis import estimates
 from surveyapp.analysis.compare import Difference, RankedUnit, compare_proportions, difference, rank_units
-from surveyapp.analysis.design import Design, linearised_covariance
+from surveyapp.analysis.design import Design
 from surveyapp.analysis.plan import Indicator, Plan
 from surveyapp.analysis.results import Estimate
+from surveyapp.analysis.sample import Sample, prepare
 
 
 def indicator_values(indicator: Indicator, frame: pd.DataFrame) -> pd.Series:
@@ -60,24 +63,24 @@ def _scale(indicator: Indicator) -> float:
     return 100.0 if indicator.on_percent_scale else 1.0
 
 
-def estimate(indicator: Indicator, frame: pd.DataFrame, plan: Plan, design: Design | None = None,
+def estimate(indicator: Indicator, sample: Sample | pd.DataFrame, plan: Plan,
              domain: pd.Series | np.ndarray | None = None, ci: str | None = None) -> Estimate:
-    """The indicator's estimate over ``frame`` (or over the rows where ``domain`` is true).
+    """The indicator's estimate over the sample (or over the rows where ``domain`` is true).
 
-    Rates are proportions (0–1) with a Wilson interval unweighted, a logit
-    interval with design degrees of freedom when weighted; scores and
-    composites are points (0–100) with a t interval.
+    Rates are proportions (0–1) with a Wilson interval unweighted, a logit interval with
+    design degrees of freedom when weighted; scores and composites are points (0–100) with a
+    t interval. A plain frame is taken as an unweighted sample of all its rows.
     """
+    sample = Sample.of(sample)
     if indicator.kind == "composite":
-        return _composite(indicator, frame, plan, design, domain)
-    values = indicator_values(indicator, frame)
+        return _composite(indicator, sample, plan, domain)
+    values = indicator_values(indicator, sample.frame)
     if domain is not None:
         values = values.where(np.asarray(domain, dtype=bool))
     if indicator.kind in ("rate", "top2"):
-        kwargs = {"ci": ci} if ci else {}
-        result = estimates.proportion(values, design=design, **kwargs)
+        result = estimates.proportion(values, sample.design, ci, calibration=sample.calibration)
     else:
-        result = estimates.mean(values, design=design)
+        result = estimates.mean(values, sample.design, calibration=sample.calibration)
     return _labelled(result, indicator)
 
 
@@ -89,73 +92,74 @@ def _labelled(result: Estimate, indicator: Indicator, **more) -> Estimate:
                     result.level, result.df, result.deff, result.sum_weights, extra)
 
 
-def _composite(indicator: Indicator, frame: pd.DataFrame, plan: Plan, design: Design | None,
-               domain: pd.Series | np.ndarray | None, level: float = 0.95) -> Estimate:
-    """Σ weight × component (rates as %), SE from the summed influence values."""
-    design = design or Design.srs(len(frame))
+def _composite(indicator: Indicator, sample: Sample, plan: Plan, domain: pd.Series | np.ndarray | None,
+               level: float = 0.95) -> Estimate:
+    """Σ weight × component (rates as %), SE from the summed influence values of the components."""
+    frame = sample.frame
+    design = sample.design or Design.srs(len(frame))
     inside = np.ones(len(frame), dtype=bool) if domain is None else np.asarray(domain, dtype=bool)
     total, influence, bases = 0.0, np.zeros(len(frame)), {}
     for name, weight in indicator.components.items():
         component = plan.indicator(name)
-        values = indicator_values(component, frame).to_numpy(dtype=float)
-        valid = inside & ~np.isnan(values)
-        w = design.weights * valid
-        if w.sum() == 0:
+        values = np.where(inside, indicator_values(component, frame).to_numpy(dtype=float), np.nan)
+        bases[name] = int((~np.isnan(values)).sum())
+        if not bases[name]:
             return _labelled(Estimate(np.nan, np.nan, np.nan, np.nan, 0, "linearised-t", level), indicator)
-        mean = float(np.sum(w * np.nan_to_num(values)) / w.sum())
+        mean, z = estimates.mean_influence(values, design.weights, sample.calibration)
         factor = weight * _scale(component)
-        total += factor * mean
-        influence += factor * w * (np.nan_to_num(values) - mean) / w.sum()
-        bases[name] = int(valid.sum())
-    se = float(np.sqrt(linearised_covariance(design, influence)[0, 0]))
+        total, influence = total + factor * mean, influence + factor * z
+    se = math.sqrt(estimates.linearised_variance(design, influence))
     df = max(design.degrees_of_freedom, 1)
-    half = stats.t.ppf(0.5 + level / 2, df) * se
-    n = int(min(bases.values()))
-    return _labelled(Estimate(total, se, total - half, total + half, n, "linearised-t", level, df),
+    low, high = (total + sign * estimates.t_quantile(df, level) * se for sign in (-1, 1))
+    return _labelled(Estimate(total, se, low, high, min(bases.values()), "linearised-t", level, df),
                      indicator, component_n=bases, weights=dict(indicator.components))
 
 
-def estimate_all(plan: Plan, frame: pd.DataFrame, design: Design | None = None,
+def estimate_all(plan: Plan, sample: Sample | pd.DataFrame,
                  domain: pd.Series | np.ndarray | None = None) -> dict[str, Estimate]:
     """Every survey indicator of the plan (administrative ones are left to ``admin_rates``)."""
-    return {i.name: estimate(i, frame, plan, design, domain) for i in plan.indicators if i.kind != "admin"}
+    return {i.name: estimate(i, sample, plan, domain) for i in plan.indicators if i.kind != "admin"}
 
 
-def estimate_by(indicator: Indicator, frame: pd.DataFrame, plan: Plan, by: str,
-                design: Design | None = None) -> dict[str, Estimate]:
-    """The indicator per level of column ``by`` (a channel, a wave, a subgroup), as domains."""
-    levels = frame[by].dropna().unique()
-    return {str(level): estimate(indicator, frame, plan, design, (frame[by] == level).fillna(False).to_numpy())
-            for level in sorted(levels, key=str)}
+def estimate_by(indicator: Indicator, sample: Sample | pd.DataFrame, plan: Plan, by: str) -> dict[str, Estimate]:
+    """The indicator per level of column ``by`` (a community, a subgroup), as domains of one sample."""
+    sample = Sample.of(sample)
+    column = sample.frame[by]
+    return {str(level): estimate(indicator, sample, plan, (column == level).fillna(False).to_numpy())
+            for level in sorted(column.dropna().unique(), key=str)}
+
+
+def compare_samples(indicator: Indicator, first: Sample | pd.DataFrame, second: Sample | pd.DataFrame,
+                    plan: Plan) -> Difference:
+    """The change of an indicator from one independent sample (a wave) to another, second minus first.
+
+    Unweighted rates use the pooled two-proportion z test (R ``prop.test``); scores,
+    composites and weighted rates the difference of independent estimates, SE √(se1² + se2²).
+    """
+    first, second = Sample.of(first), Sample.of(second)
+    if indicator.kind in ("rate", "top2") and first.design is None and second.design is None:
+        return compare_proportions(indicator_values(indicator, first.frame),
+                                   indicator_values(indicator, second.frame))
+    return difference(estimate(indicator, first, plan), estimate(indicator, second, plan))
 
 
 def compare_waves(indicator: Indicator, frame: pd.DataFrame, plan: Plan, first: str, second: str,
-                  design: Design | None = None, wave_column: str = "_wave") -> Difference:
-    """The change of an indicator from wave ``first`` to wave ``second`` (second minus first).
-
-    Waves are independent samples: each is estimated on its own rows (its own part of the
-    design). Unweighted rates use the pooled two-proportion z test (R ``prop.test``); scores,
-    composites and weighted rates the difference of independent estimates, SE √(se1² + se2²).
-    """
-    waves = frame[wave_column].astype(object)
-    masks = [(waves == name).to_numpy(dtype=bool) for name in (first, second)]
-    if indicator.kind in ("rate", "top2") and design is None:
-        values = indicator_values(indicator, frame)
-        return compare_proportions(values[masks[0]], values[masks[1]])
-    parts = [estimate(indicator, frame[mask].reset_index(drop=True), plan,
-                      None if design is None else design.subset(mask)) for mask in masks]
-    return difference(parts[0], parts[1])
+                  batteries: Mapping[str, Sequence[str]] | None = None) -> Difference:
+    """The change between two waves of ``frame``, each screened and weighted on its own (``prepare``)."""
+    waves = frame["_wave"].astype(object)
+    samples = [prepare(frame[(waves == name).to_numpy()], plan, batteries) for name in (first, second)]
+    return compare_samples(indicator, samples[0], samples[1], plan)
 
 
-def rank_units_by(indicator: Indicator, frame: pd.DataFrame, plan: Plan, by: str = "_channel",
-                  design: Design | None = None, min_n: int | None = None) -> list[RankedUnit]:
+def rank_units_by(indicator: Indicator, sample: Sample | pd.DataFrame, plan: Plan, by: str = "_channel",
+                  min_n: int | None = None) -> list[RankedUnit]:
     """A league table of the units in column ``by`` (communities, 警务区) for the indicator.
 
     Units with fewer valid answers than ``min_n`` (default: the plan's) are listed as 样本不足
     and not ranked; the others carry their n and interval, and those not significantly
     different from the leader are flagged (``compare.rank_units``).
     """
-    results = estimate_by(indicator, frame, plan, by, design)
+    results = estimate_by(indicator, sample, plan, by)
     return rank_units(results, plan.min_n if min_n is None else min_n, indicator.higher_is_better)
 
 

@@ -40,7 +40,7 @@ SCORE_PRESETS: dict[str, tuple[float, ...]] = {
     "100-80-50-20-0": (100, 80, 50, 20, 0),
 }
 CHOICE_TYPES = {"rate": ("select_one", "select_multiple"), "top2": ("select_one",), "score": ("select_one",)}
-TOP_LEVEL = {"form_id", "non_substantive", "ranking", "suppress_below", "quality", "waves", "indicators"}
+TOP_LEVEL = {"form_id", "non_substantive", "ranking", "suppress_below", "quality", "weighting", "waves", "indicators"}
 INDICATOR_KEYS = {"name", "kind", "label", "description", "question", "positive", "any_of", "exclude", "scores",
                   "components", "numerator", "denominator", "per", "higher_is_better"}
 
@@ -90,6 +90,26 @@ class QualityRules:
 
 
 @dataclass(frozen=True)
+class Weighting:
+    """How responses are weighted to population counts the researcher enters (e.g. the census).
+
+    ``margins`` maps a question (or ``_channel``) to {code: population count}; one margin is
+    post-stratification, several are raked. ``trim_upper`` caps each weight at that multiple
+    of the mean weight (the total is kept). ``strata``/``cluster`` name the sample design's
+    columns for design-based standard errors.
+    """
+
+    margins: dict[str, dict[str, float]] = field(default_factory=dict)
+    trim_upper: float | None = None
+    strata: str | None = None
+    cluster: str | None = None
+
+    @property
+    def is_weighted(self) -> bool:
+        return bool(self.margins)
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything declared about analysing one questionnaire."""
 
@@ -100,6 +120,7 @@ class Plan:
     min_n: int = 30
     suppress_below: int = 5
     quality: QualityRules = field(default_factory=QualityRules)
+    weighting: Weighting = field(default_factory=Weighting)
 
     def indicator(self, name: str) -> Indicator:
         """The indicator called ``name``; KeyError when there is none."""
@@ -129,7 +150,8 @@ def plan_from_definition(data: dict[str, Any] | None, form_id: str) -> Plan:
     waves = tuple(WaveSpec(w["name"], dt.date.fromisoformat(w["start"]), dt.date.fromisoformat(w["end"]))
                   for w in data.get("waves", ()))
     return Plan(data["form_id"], indicators, waves, tuple(data.get("non_substantive", ("9",))),
-                data.get("min_n", 30), data.get("suppress_below", 5), QualityRules(**data.get("quality", {})))
+                data.get("min_n", 30), data.get("suppress_below", 5), QualityRules(**data.get("quality", {})),
+                Weighting(**data.get("weighting", {})))
 
 
 def load_plan_file(path: str | Path, form: Questionnaire) -> Plan:
@@ -176,7 +198,7 @@ class _Checker:
         indicators = self.indicators(doc.get("indicators") or [], non_substantive, doc)
         return Plan(form_id, indicators, self.waves(doc.get("waves") or [], doc), non_substantive,
                     self.number(ranking, "min_n", 30, minimum=1), self.number(doc, "suppress_below", 5, minimum=0),
-                    self.quality(doc.get("quality") or {}))
+                    self.quality(doc.get("quality") or {}), self.weighting(doc.get("weighting") or {}))
 
     def number(self, mapping: Any, key: str, default: float, minimum: float = 0, integer: bool = True) -> Any:
         value = mapping.get(key, default) if isinstance(mapping, dict) else default
@@ -193,6 +215,54 @@ class _Checker:
             speeder_seconds=None if seconds is None else self.number(data, "speeder_seconds", 0, integer=False),
             straightline_min_items=self.number(data, "straightline_min_items", 4, minimum=2),
             exclude_flagged=bool(data.get("exclude_flagged", True)))
+
+    def weighting(self, data: Any) -> Weighting:
+        if not isinstance(data, dict):
+            self.add(data, "not_a_mapping")
+            return Weighting()
+        for key in data:
+            if key not in ("margins", "trim_upper", "strata", "cluster"):
+                self.add(data, "unknown_key", key=key)
+        margins = {}
+        for name, counts in (data.get("margins") or {}).items():
+            margins[str(name)] = self.margin(data, str(name), counts)
+        trim = data.get("trim_upper")
+        columns = {key: self.column(data, data.get(key)) for key in ("strata", "cluster")}
+        return Weighting(margins, None if trim is None else self.number(data, "trim_upper", 5, minimum=1,
+                                                                        integer=False), **columns)
+
+    def margin(self, where: Any, name: str, counts: Any) -> dict[str, float]:
+        """{code: population count} of one margin, checked against the question's choices."""
+        if not isinstance(counts, dict) or not counts:
+            self.add(where, "plan_missing_key", name, key=name)
+            return {}
+        codes = self.codes_of(where, name)
+        out = {}
+        for code, count in counts.items():
+            if codes is not None and str(code) not in codes:
+                self.add(where, "plan_unknown_code", name, name=name, value=code)
+            elif not isinstance(count, (int, float)) or isinstance(count, bool) or count <= 0:
+                self.add(where, "plan_bad_value", name, key=str(code), value=count, reason="> 0")
+            else:
+                out[str(code)] = float(count)
+        return out
+
+    def codes_of(self, where: Any, name: str) -> set[str] | None:
+        """The codes a margin may use: the channels for _channel, else the question's choices."""
+        if name == "_channel":
+            return {c.code for c in self.form.channels}
+        question = self.form.question(name)
+        if question is None or question.type != "select_one":
+            self.add(where, "plan_unknown_question", name, name=name)
+            return None
+        return {c.value for c in self.form.choices.get(question.list_name or "", ())}
+
+    def column(self, where: Any, name: Any) -> str | None:
+        if name is None:
+            return None
+        if str(name) != "_channel" and self.form.question(str(name)) is None:
+            self.add(where, "plan_unknown_question", str(name), name=name)
+        return str(name)
 
     def waves(self, items: list[Any], doc: Any) -> tuple[WaveSpec, ...]:
         waves: list[WaveSpec] = []

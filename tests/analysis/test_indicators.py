@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from surveyapp.analysis.design import Design
-from surveyapp.analysis.indicators import (admin_rates, compare_waves, estimate, estimate_all, indicator_values,
-                                           poisson_interval, rank_units_by)
+from surveyapp.analysis.indicators import (admin_rates, compare_samples, compare_waves, estimate, estimate_all,
+                                           indicator_values, poisson_interval, rank_units_by)
+from surveyapp.analysis.sample import Sample
 from surveyapp.analysis.plan import Indicator, Plan
 
 SAFE = Indicator("safe", "rate", {"zh": "安全感率"}, question="b1", positive=("1", "2", "3"), exclude=("9",))
@@ -83,8 +84,11 @@ def test_estimates_can_be_taken_for_a_domain_and_a_wave_change_is_tested():
     change = compare_waves(SAFE, frame, PLAN, "Q3", "Q4")
     assert change.estimate == pytest.approx(2 / 3 - 2 / 3) and change.n1 == 3 and change.n2 == 3
     assert not change.significant
-    weighted = compare_waves(SCORE, frame, PLAN, "Q3", "Q4", design=Design(np.ones(len(frame))))
+    waves = frame["_wave"]
+    q3, q4 = (Sample(frame[waves == w].reset_index(drop=True), Design(np.ones(4))) for w in ("Q3", "Q4"))
+    weighted = compare_samples(SCORE, q3, q4, PLAN)
     assert weighted.estimate == pytest.approx((50 + 0 + 100) / 3 - (100 + 75 + 25) / 3)
+    assert weighted.method == "t" and weighted.df == 6   # design df of the waves: 3 + 3
 
 
 def test_units_under_the_minimum_are_not_ranked():

@@ -1,0 +1,101 @@
+"""The sample an analysis uses: responses screened for quality, then weighted by the plan.
+
+``prepare`` applies the plan's quality rules (flagged responses are left out by
+default and counted) and its ``weighting`` section. ``plan_design`` turns the plan's ``weighting`` section into a ``Design`` over the
+responses that can be weighted: one margin is post-stratification, several are
+raked, then weights are trimmed when the plan asks. Respondents whose answer to
+a margin question is missing or not among the population's categories (e.g.
+不愿回答 for sex) cannot be weighted: they are left out of weighted estimates and
+counted in the summary, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from surveyapp.analysis.design import Design
+from surveyapp.analysis.plan import Plan, Weighting
+from surveyapp.analysis.quality import screen
+from surveyapp.analysis.weighting import Calibration, calibration, poststratify, rake, trim, weight_summary
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The rows estimates use, their design (None: unweighted, a simple random sample), the
+    calibration of raked weights, and what screening and weighting did (for the method text)."""
+
+    frame: pd.DataFrame
+    design: Design | None = None
+    calibration: Calibration | None = None
+    weighting: dict[str, Any] = field(default_factory=dict)
+    quality: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame | Sample) -> Sample:
+        """A sample as it is: every row, unweighted (a Sample is returned unchanged)."""
+        return frame if isinstance(frame, Sample) else cls(frame.reset_index(drop=True))
+
+    def where(self, mask: np.ndarray | pd.Series) -> Sample:
+        """The sub-sample of the rows in ``mask`` (an independent sample such as a wave, not a domain)."""
+        mask = np.asarray(mask, dtype=bool)
+        calibration = None if self.calibration is None else Calibration(
+            self.calibration.x[mask], self.calibration.base_weights[mask])
+        design = None if self.design is None else self.design.subset(mask)
+        return Sample(self.frame[mask].reset_index(drop=True), design, calibration, self.weighting, self.quality)
+
+
+def prepare(frame: pd.DataFrame, plan: Plan, batteries: Mapping[str, Iterable[str]] | None = None) -> Sample:
+    """Screen ``frame`` by the plan's quality rules, then weight what is kept by its weighting."""
+    screened = screen(frame, batteries or {}, plan.quality)
+    weighted = plan_design(screened.frame, plan.weighting)
+    return Sample(weighted.frame, weighted.design, weighted.calibration, weighted.weighting, screened.summary)
+
+
+def plan_design(frame: pd.DataFrame, weighting: Weighting) -> Sample:
+    """Weights and design for ``frame`` by the plan; unweighted (design None) without margins."""
+    if not weighting.is_weighted:
+        design = _design(frame, np.ones(len(frame)), weighting) if weighting.strata or weighting.cluster else None
+        return Sample(frame, design, None, {"weighted": False, "n": len(frame)})
+    usable = np.ones(len(frame), dtype=bool)
+    for name, counts in weighting.margins.items():
+        usable &= frame[name].astype(object).isin(list(counts)).to_numpy()
+    used = frame[usable].reset_index(drop=True)
+    if used.empty:
+        raise ValueError("no response can be weighted: every one lacks a category of the margins")
+    weights = _fit(used, weighting)
+    summary = {"weighted": True, "method": "poststratify" if len(weighting.margins) == 1 else "rake",
+               "margins": list(weighting.margins), "n": len(frame), "n_weighted": len(used),
+               "n_unweighted": int((~usable).sum()), "trim_upper": weighting.trim_upper,
+               **{f"weights_{k}": v for k, v in weight_summary(weights).items() if k != "n"}}
+    # The calibration makes standard errors account for the raking (GREG residuals).
+    columns = pd.DataFrame({name: used[name].astype(object) for name in weighting.margins})
+    return Sample(used, _design(used, weights.to_numpy(), weighting),
+                  calibration(columns, list(weighting.margins), None), summary)
+
+
+def _fit(frame: pd.DataFrame, weighting: Weighting) -> pd.Series:
+    margins = {name: counts for name, counts in weighting.margins.items()}
+    columns = pd.DataFrame({name: frame[name].astype(object) for name in margins})
+    if len(margins) == 1:
+        (name, counts), = margins.items()
+        weights = poststratify(columns, None, name, counts)
+    else:
+        result = rake(columns, None, margins)
+        if not result.converged:
+            raise ValueError(f"raking did not converge in {result.iterations} sweeps (error {result.max_error:.2g})")
+        weights = result.weights
+    if weighting.trim_upper is not None:
+        weights = trim(weights, upper=weighting.trim_upper, relative_to=float(weights.mean()))
+    return weights
+
+
+def _design(frame: pd.DataFrame, weights: np.ndarray, weighting: Weighting) -> Design:
+    def column(name: str | None) -> np.ndarray | None:
+        return None if name is None else frame[name].astype(str).to_numpy()
+
+    return Design(weights, column(weighting.strata), column(weighting.cluster))
