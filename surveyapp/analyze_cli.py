@@ -59,7 +59,7 @@ def numeric(frame: pd.DataFrame, column: str, role: str, complete: bool = False)
         raise click.ClickException(f"{role} column {column!r} is not numeric "
                                    f"({frame[column][bad].iloc[0]!r} in data row {bad.to_numpy().argmax() + 1})")
     if complete and values.isna().any():
-        raise click.ClickException(f"{role} column {column!r} has {int(values.isna().sum())} missing values")
+        raise click.ClickException(f"{role} column {column!r} has {int(values.isna().sum())} missing value(s)")
     return values.astype(float)
 
 
@@ -74,7 +74,7 @@ def design_from_options(frame: pd.DataFrame, path: str, weight: str | None, stra
             raise click.ClickException(f"{role} column {column!r} has negative values")
     for column, role in ((strata, "strata"), (cluster, "cluster")):
         if column is not None and frame[column].isna().any():
-            raise click.ClickException(f"{role} column {column!r} has {int(frame[column].isna().sum())} missing values")
+            raise click.ClickException(f"{role} column {column!r} has {int(frame[column].isna().sum())} missing value(s)")
     return Design.from_frame(frame, weight, strata, cluster, fpc)
 
 
@@ -134,12 +134,8 @@ def emit(data: dict[str, Any], output: str | None) -> None:
         click.echo(text)
 
 
-def level_of(key: Any) -> Any:
-    return key.item() if isinstance(key, np.generic) else key
-
-
-def estimate_command(file: str, var: str, value: str | None, as_mean: bool, design_opts: dict[str, Any],
-                     by: str | None, output: str | None, **kw: Any) -> None:
+def estimate_command(file: str, var: str, value: str | None, as_mean: bool, by: str | None,
+                     output: str | None, design_opts: dict[str, Any], **kw: Any) -> None:
     """Shared body of ``proportion`` and ``mean``: one estimate, or one per level of ``by``."""
     frame = read_csv(file)
     require(frame, file, var, by)
@@ -152,7 +148,7 @@ def estimate_command(file: str, var: str, value: str | None, as_mean: bool, desi
             used = int(y.notna().sum())
         else:
             groups = estimates.by(frame.assign(**{var: y}), func, var, by, design=design, **kw)
-            result = {"by": by, "results": [{"group": level_of(g), **e.to_dict()} for g, e in groups.items()]}
+            result = {"by": by, "results": [{"group": g, **e.to_dict()} for g, e in groups.items()]}
             used = int((y.notna() & frame[by].notna()).sum())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
@@ -161,18 +157,18 @@ def estimate_command(file: str, var: str, value: str | None, as_mean: bool, desi
 
 def design_options(command):
     """--weight, --strata, --cluster and --fpc (column names)."""
-    for name, text in reversed((("--weight", "Weight column."), ("--strata", "Stratum column."),
-                                ("--cluster", "Cluster (PSU) column."),
-                                ("--fpc", "FPC column: population size per stratum (in PSUs) or sampling fraction."))):
+    for name, text in (("--fpc", "FPC column: population size per stratum (in PSUs) or sampling fraction."),
+                       ("--cluster", "Cluster (PSU) column."), ("--strata", "Stratum column."),
+                       ("--weight", "Weight column.")):
         command = click.option(name, metavar="COLUMN", help=text)(command)
     return command
 
 
-level_option = click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-                            show_default=True, help="Confidence level.")
-output_option = click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write the JSON here.")
-value_option = click.option("--value", help="The value of --var that counts as 1 (default: --var is 0/1 or true/false).")
-mean_option = click.option("--mean", "as_mean", is_flag=True, help="Estimate the mean of --var instead of a proportion.")
+level_option = click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                            default=0.95, show_default=True, help="Confidence level.")
+output_option = click.option("--output", type=click.Path(dir_okay=False), help="Write the JSON to this file.")
+value_option = click.option("--value", help="The value of --var that counts as 1 (default: 0/1 or true/false).")
+mean_option = click.option("--mean", "as_mean", is_flag=True, help="The mean of --var instead of a proportion.")
 CI_METHODS = sorted(set(estimates.SRS_METHODS) | set(estimates.DESIGN_METHODS))
 
 
@@ -183,17 +179,16 @@ CI_METHODS = sorted(set(estimates.SRS_METHODS) | set(estimates.DESIGN_METHODS))
 @design_options
 @click.option("--by", metavar="COLUMN", help="One estimate per level of this column (domains).")
 @click.option("--ci", type=click.Choice(CI_METHODS, case_sensitive=False),
-              help="Interval: wilson (default) or clopper-pearson etc. unweighted; logit (default), beta, mean or asin under a design.")
+              help="Interval: wilson (default), clopper-pearson, ... unweighted; "
+                   "logit (default), beta, mean or asin under a design.")
 @level_option
 @output_option
-def proportion_cmd(file, var, value, weight, strata, cluster, fpc, by, ci, level, output) -> None:
+def proportion_cmd(file, var, value, by, ci, level, output, **design) -> None:
     """The share of --var equal to 1 (or --value), with SE, CI and design effect."""
-    designed = any((weight, strata, cluster, fpc))
-    if ci and designed and ci.lower() not in estimates.DESIGN_METHODS:
+    if ci and any(design.values()) and ci.lower() not in estimates.DESIGN_METHODS:
         raise click.ClickException(f"--ci {ci} is for unweighted data; under a design use "
                                    f"{', '.join(sorted(estimates.DESIGN_METHODS))}")
-    estimate_command(file, var, value, False, dict(weight=weight, strata=strata, cluster=cluster, fpc=fpc),
-                     by, output, ci=ci, level=level)
+    estimate_command(file, var, value, False, by, output, design, ci=ci, level=level)
 
 
 @analyze_cli.command("mean", with_appcontext=False)
@@ -203,10 +198,9 @@ def proportion_cmd(file, var, value, weight, strata, cluster, fpc, by, ci, level
 @click.option("--by", metavar="COLUMN", help="One estimate per level of this column (domains).")
 @level_option
 @output_option
-def mean_cmd(file, var, weight, strata, cluster, fpc, by, level, output) -> None:
+def mean_cmd(file, var, by, level, output, **design) -> None:
     """The mean of --var with SE, t interval and design effect."""
-    estimate_command(file, var, None, True, dict(weight=weight, strata=strata, cluster=cluster, fpc=fpc),
-                     by, output, level=level)
+    estimate_command(file, var, None, True, by, output, design, level=level)
 
 
 @analyze_cli.command("rake", with_appcontext=False)
@@ -258,11 +252,11 @@ def rake_cmd(file, weight, margins, trim_lower, trim_upper, var, value, as_mean,
 @design_options
 @click.option("--suppress-below", type=click.IntRange(1), help="Hide cells with fewer respondents than this.")
 @output_option
-def crosstab_cmd(file, row, col, weight, strata, cluster, fpc, suppress_below, output) -> None:
+def crosstab_cmd(file, row, col, suppress_below, output, **design_opts) -> None:
     """Counts, percentages and the test of association (Pearson, or Rao–Scott under a design)."""
     frame = read_csv(file)
     require(frame, file, row, col)
-    design = design_from_options(frame, file, weight, strata, cluster, fpc)
+    design = design_from_options(frame, file, **design_opts)
     try:
         table = crosstab.crosstab(frame, row, col, design, suppress_below)
     except ValueError as exc:
@@ -297,37 +291,41 @@ def alpha_cmd(file, items, output) -> None:
 @mean_option
 @design_options
 @click.option("--by", metavar="COLUMN", help="Compare within each level of this column.")
-@click.option("--adjust", default="holm", show_default=True, type=click.Choice(list(compare.ADJUST_METHODS), case_sensitive=False),
+@click.option("--adjust", default="holm", show_default=True,
+              type=click.Choice(list(compare.ADJUST_METHODS), case_sensitive=False),
               help="Multiplicity correction across the --by groups.")
 @level_option
 @output_option
-def compare_cmd(file1, file2, var, value, as_mean, weight, strata, cluster, fpc, by, adjust, level, output) -> None:
+def compare_cmd(file1, file2, var, value, as_mean, by, adjust, level, output, **design) -> None:
     """The change from FILE1 to FILE2 (second minus first), e.g. between two waves."""
     frames, files = [read_csv(file1), read_csv(file2)], [file1, file2]
     for frame, file in zip(frames, files):
         require(frame, file, var, by)
-    designs = [design_from_options(f, p, weight, strata, cluster, fpc) for f, p in zip(frames, files)]
+    designs = [design_from_options(f, p, **design) for f, p in zip(frames, files)]
     ys = [answers(f, var, value, as_mean) for f in frames]
 
-    def change(group: Any = None) -> compare.Difference:
-        y1, y2 = (y if by is None else y.where(f[by] == group) for y, f in zip(ys, frames))
+    def change(y1: pd.Series, y2: pd.Series) -> compare.Difference:
         if not as_mean:
             return compare.compare_proportions(y1, y2, *designs, level=level)
-        return compare.difference(*(estimates.mean(y, design=d, level=level) for y, d in zip((y1, y2), designs)), level)
+        return compare.difference(estimates.mean(y1, designs[0], level), estimates.mean(y2, designs[1], level), level)
 
-    try:
-        if by is None:
-            result: dict[str, Any] = {"result": change().to_dict()}
-        else:
-            levels = [set(f[by].dropna()) for f in frames]
-            common = pd.Series(sorted(levels[0] & levels[1])).tolist()
-            diffs = [change(g) for g in common]
-            adjusted = compare.adjust_pvalues([d.p_value for d in diffs], adjust)
-            result = {"by": by, "adjust": adjust, "results": [
-                {"group": level_of(g), **dataclasses.replace(d, p_adjusted=p).to_dict()}
-                for g, d, p in zip(common, diffs, adjusted)]}
-            result["groups_not_in_both"] = sorted(map(str, levels[0] ^ levels[1]))
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    used = [int((y.notna() & (True if by is None else f[by].notna())).sum()) for y, f in zip(ys, frames)]
+    if by is None:
+        try:
+            result: dict[str, Any] = {"result": change(*ys).to_dict()}
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        used = [int(y.notna().sum()) for y in ys]
+    else:
+        levels = [set(f[by].dropna()) for f in frames]
+        common, diffs = sorted(levels[0] & levels[1]), []
+        for group in common:
+            try:
+                diffs.append(change(*(y.where(f[by] == group) for y, f in zip(ys, frames))))
+            except ValueError as exc:
+                raise click.ClickException(f"{by} = {group}: {exc}") from None
+        adjusted = compare.adjust_pvalues([d.p_value for d in diffs], adjust)
+        result = {"by": by, "adjust": adjust, "groups_not_in_both": sorted(map(str, levels[0] ^ levels[1])),
+                  "results": [{"group": g, **dataclasses.replace(d, p_adjusted=p).to_dict()}
+                              for g, d, p in zip(common, diffs, adjusted)]}
+        used = [int((y.notna() & f[by].notna()).sum()) for y, f in zip(ys, frames)]
     emit({"inputs": inputs(files, frames, used), **result}, output)

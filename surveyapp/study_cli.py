@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -71,10 +72,17 @@ def import_inputs(file: str, form_id: str | None) -> None:
 @click.option("--n", "count", type=click.IntRange(1, 10_000_000), required=True, help="How many responses.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed (same seed, same responses).")
 @click.option("--wave", help="Spread submit times over this wave's dates (and apply its shift).")
+@click.option("--channel-shift", multiple=True, metavar="CODE=SHIFT",
+              help="Make a channel more positive (> 0) or negative (< 0), in standard deviations; repeatable.")
+@click.option("--wave-shift", type=float, help="Shift of this wave's answers, in standard deviations.")
 @click.option("--no-check", is_flag=True, help="Skip validating each response (faster for benchmarks).")
 @needs_database
-def simulate_responses(form_id: str, count: int, seed: int, wave: str | None, no_check: bool) -> None:
-    """Store COUNT plausible simulated responses of FORM_ID (for demos and benchmarks)."""
+def simulate_responses(form_id: str, count: int, seed: int, wave: str | None, channel_shift: tuple[str, ...],
+                       wave_shift: float | None, no_check: bool) -> None:
+    """Store COUNT plausible simulated responses of FORM_ID (for demos and benchmarks).
+
+    Communities differ and later waves change by default (see surveyapp/simulate.py);
+    --channel-shift and --wave-shift set the differences yourself."""
     from surveyapp import simulate
 
     try:
@@ -84,7 +92,8 @@ def simulate_responses(form_id: str, count: int, seed: int, wave: str | None, no
     compiled = responses.compiled_version(target.version_id, target.checksum)
     start, end = _wave_bounds(form_id, wave)
     # Waves in date order: later waves differ from earlier ones (some communities rise, some fall).
-    profile = simulate.default_profile(compiled, [w.name for w in studies.waves(form_id)])
+    profile = _profile(simulate.default_profile(compiled, [w.name for w in studies.waves(form_id)]),
+                       channel_shift, wave, wave_shift)
     generated = simulate.simulate(compiled, count, seed, profile, wave=wave, start=start, end=end)
     items = (responses.Prepared(r.answers, r.channel, r.started_at, r.submitted_at, r.mode) for r in generated)
     with click.progressbar(length=count, label="模拟答卷 (simulating)", file=sys.stderr, show_pos=True) as bar:
@@ -104,3 +113,20 @@ def _wave_bounds(form_id: str, wave: str | None) -> tuple[dt.datetime | None, dt
     zone = ZoneInfo(TIMEZONE)
     return (dt.datetime.combine(spec.start, dt.time(8), zone).astimezone(dt.timezone.utc),
             dt.datetime.combine(spec.end, dt.time(21), zone).astimezone(dt.timezone.utc))
+
+
+def _profile(profile, channel_shift: tuple[str, ...], wave: str | None, wave_shift: float | None):
+    """The default profile with the shifts given on the command line."""
+    shifts = dict(profile.channel_shift)
+    for item in channel_shift:
+        code, _, value = item.partition("=")
+        try:
+            shifts[code.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"expected CODE=SHIFT, got {item!r}", param_hint="--channel-shift") from None
+    waves = dict(profile.wave_shift)
+    if wave_shift is not None:
+        if wave is None:
+            raise click.BadParameter("needs --wave", param_hint="--wave-shift")
+        waves[wave] = wave_shift
+    return dataclasses.replace(profile, channel_shift=shifts, wave_shift=waves)

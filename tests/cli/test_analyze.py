@@ -181,7 +181,7 @@ def test_non_numeric_and_missing_weights(analyze, tmp_path):
     gappy = tmp_path / "gappy.csv"
     gappy.write_text("y,w\n1,1\n0,\n1,2\n", encoding="utf-8")
     code, output = analyze("proportion", gappy, "--var", "y", "--weight", "w")
-    assert code == 1 and "weight column 'w' has 1 missing" in output
+    assert code == 1 and "weight column 'w' has 1 missing value" in output
 
 
 def test_missing_answers_are_not_counted(analyze, tmp_path):

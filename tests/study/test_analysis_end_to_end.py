@@ -73,3 +73,23 @@ def test_a_weighted_plan_rakes_to_the_population_and_reports_what_it_did(simulat
     result = estimate(plan.indicator("safety_rate"), sample, weighted_plan)
     assert result.deff is not None and result.method == "logit" and result.se > 0
     assert result.ci_low < result.estimate < result.ci_high
+
+
+def test_simulate_takes_channel_and_wave_shifts(app, runner):
+    """Do --channel-shift and --wave-shift change the simulated answers in the direction asked?"""
+    import_file(QUESTIONNAIRES / "community_safety.yaml")
+    studies.import_plan(QUESTIONNAIRES / "community_safety.analysis.yaml")
+    args = ["responses", "simulate", "community_safety", "--n", "1500", "--seed", "3", "--wave", "2026Q3",
+            "--channel-shift", "c101=-1.5", "--channel-shift", "c301=1.0", "--wave-shift", "0"]
+    assert runner.invoke(args=args).exit_code == 0
+    plan = studies.plan_for("community_safety")
+    rates = estimate_by_channel(plan)
+    assert rates["c101"] < rates["c301"] - 0.15
+    bad = runner.invoke(args=["responses", "simulate", "community_safety", "--n", "1", "--channel-shift", "c101"])
+    assert bad.exit_code == 2 and "CODE=SHIFT" in bad.output
+
+
+def estimate_by_channel(plan):
+    from surveyapp.analysis.indicators import estimate_by
+    frame = datasets.load_dataset("community_safety").frame
+    return {k: v.estimate for k, v in estimate_by(plan.indicator("satisfaction_top2"), frame, plan, "_channel").items()}
