@@ -73,8 +73,9 @@ def design_from_options(frame: pd.DataFrame, path: str, weight: str | None, stra
         if column is not None and (numeric(frame, column, role, complete=True) < 0).any():
             raise click.ClickException(f"{role} column {column!r} has negative values")
     for column, role in ((strata, "strata"), (cluster, "cluster")):
-        if column is not None and frame[column].isna().any():
-            raise click.ClickException(f"{role} column {column!r} has {int(frame[column].isna().sum())} missing value(s)")
+        gaps = 0 if column is None else int(frame[column].isna().sum())
+        if gaps:
+            raise click.ClickException(f"{role} column {column!r} has {gaps} missing value(s)")
     return Design.from_frame(frame, weight, strata, cluster, fpc)
 
 

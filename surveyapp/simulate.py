@@ -47,7 +47,7 @@ from surveyapp.questionnaire.compiled import Compiled
 from surveyapp.questionnaire.expressions import Env
 from surveyapp.questionnaire.schema import Question, Questionnaire, walk
 # The validator's own helpers, so that filters and calculations see exactly what it sees.
-from surveyapp.questionnaire.validate import _filter_row, _storable
+from surveyapp.questionnaire.validate import filter_row, storable
 
 __all__ = ["DONT_KNOW_CODES", "OPEN_ANSWERS", "OTHER_ANSWERS", "Profile", "SimulatedResponse",
            "SimulationError", "default_profile", "simulate"]
@@ -310,7 +310,7 @@ class _Step:
         self.pending: tuple[str, ...] = ()      # calculations the constraint needs that come later
         self.filter = compiled.expression(question.name, "choice_filter")
         self.options = compiled.options.get(question.name, {})
-        self.rows = {value: _filter_row(choice) for value, choice in self.options.items()}
+        self.rows = {value: filter_row(choice) for value, choice in self.options.items()}
         self.or_other = question.or_other
         self.codes: tuple[str, ...] = ()
         self.cum: list[float] = []
@@ -621,7 +621,7 @@ class _Simulator:
             if step.conditions and not relevant(step.conditions, person):
                 continue
             if step.kind == "calc":
-                values[step.name] = _storable(step.expr.evaluate(env))
+                values[step.name] = storable(step.expr.evaluate(env))
                 continue
             required = step.required_true or bool(step.required_expr and step.required_expr.evaluate_bool(env))
             value = step.run(step, person, required)
@@ -657,7 +657,7 @@ class _Simulator:
             for name in step.pending:
                 calc = self.plan.calc_steps[name]
                 if all(expr.evaluate_bool(env) for expr in calc.conditions):
-                    pending[name] = _storable(calc.expr.evaluate(env))
+                    pending[name] = storable(calc.expr.evaluate(env))
         return _holds(step, person.values, value, person.today, pending)
 
     def _first_ok(self, step, person, candidates) -> Any:

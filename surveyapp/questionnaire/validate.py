@@ -132,7 +132,7 @@ class _Run:
         if question.type == "calculate":
             if relevant:
                 value = self.compiled.expression(question.name, "calculation").evaluate(self.env())
-                self.values[question.name] = _storable(value)
+                self.values[question.name] = storable(value)
         elif not types.is_empty(self.answers.get(question.name)):
             self.fail(question, "not_answerable")
 
@@ -173,18 +173,18 @@ class _Run:
             return options
         return {value: choice for value, choice in options.items()
                 if value == "other" and question.or_other
-                or expr.evaluate_bool(self.env(row=_filter_row(choice)))}
+                or expr.evaluate_bool(self.env(row=filter_row(choice)))}
 
     def fail(self, question: Question, code: str, /, custom: Text | None = None, **params: Any) -> None:
         self.errors.append(FieldError(question.name, code, params, custom or None))
 
 
-def _filter_row(choice: Choice) -> dict[str, str]:
+def filter_row(choice: Choice) -> dict[str, str]:
     """The columns a choice_filter sees; the loader allows ``label`` too."""
     return {"name": choice.value, "label": pick(choice.label), **choice.columns}
 
 
-def _storable(value: Any) -> Any:
+def storable(value: Any) -> Any:
     """A calculation result as JSON can hold it (no NaN or infinity)."""
     if isinstance(value, float):
         if not math.isfinite(value):

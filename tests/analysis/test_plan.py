@@ -72,3 +72,27 @@ def test_a_plan_for_another_questionnaire_is_refused():
     """Is a plan naming another form_id refused?"""
     with pytest.raises(QuestionnaireError, match="tiny"):
         build_plan(parse_document("form_id: tiny\n", "p.yaml"), "p.yaml", FORM)
+
+
+def test_weighting_margins_are_checked_against_the_questionnaire():
+    """Are margins on unknown questions, unknown codes or bad counts reported with their line?"""
+    text = """form_id: community_safety
+weighting:
+  margins:
+    a1_sex: {"1": 4900, "2": 5100}
+    a2_age: {"1": 10, "7": 5}
+    nope: {"1": 3}
+    _channel: {c101: 0}
+  trim_upper: 0.5
+  strata: a4_street
+"""
+    with pytest.raises(QuestionnaireError) as caught:
+        build_plan(parse_document(text, "w.analysis.yaml"), "w.analysis.yaml", FORM)
+    report = caught.value.report("en")
+    assert "no choice '7'" in report and "no question 'nope'" in report
+    assert "invalid 'c101' value '0'" in report and "invalid 'trim_upper' value '0.5'" in report
+    good = build_plan(parse_document(text.replace(', "7": 5', "").replace("    nope: {\"1\": 3}\n", "")
+                                     .replace("{c101: 0}", "{c101: 8000}").replace("0.5", "4"),
+                                     "w.analysis.yaml"), "w.analysis.yaml", FORM)
+    assert good.weighting.margins["a1_sex"] == {"1": 4900.0, "2": 5100.0}
+    assert good.weighting.trim_upper == 4 and good.weighting.strata == "a4_street"
