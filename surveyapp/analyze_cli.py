@@ -279,8 +279,8 @@ def alpha_cmd(file, items, output) -> None:
         alpha = scales.cronbach_alpha(data, names)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    # No SE or interval for alpha in the analysis layer: the keys are there, empty.
-    result = {"estimate": alpha.alpha, "se": None, "ci_low": None, "ci_high": None, **alpha.to_dict()}
+    # Feldt's interval; no standard error is given for alpha (the key is there, empty).
+    result = {"estimate": alpha.alpha, "se": None, **alpha.to_dict()}
     emit({"inputs": inputs([file], [frame], [alpha.n]), "result": result}, output)
 
 

@@ -16,6 +16,8 @@ outcome".
 
 from __future__ import annotations
 
+import math
+
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -51,6 +53,9 @@ class AlphaResult:
     alpha_if_deleted: dict[str, float]
     item_rest_correlation: dict[str, float]
     caution: str | None
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    ci_method: str = "feldt"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN as None)."""
@@ -126,6 +131,7 @@ def cronbach_alpha(frame: pd.DataFrame, items: Sequence[str]) -> AlphaResult:
     correlations = data.corr().to_numpy()
     r_bar = float(correlations[np.triu_indices(k, 1)].mean())
     alpha = _alpha(data)
+    low, high = feldt_interval(alpha, len(data), k)
     return AlphaResult(
         items=items, k=k, n=len(data), alpha=alpha,
         standardized_alpha=k * r_bar / (1 + (k - 1) * r_bar),
@@ -135,7 +141,18 @@ def cronbach_alpha(frame: pd.DataFrame, items: Sequence[str]) -> AlphaResult:
                                for item in items},
         caution=("low_reliability" if alpha < ALPHA_LOW else
                  "possible_redundancy" if alpha > ALPHA_HIGH else None),
+        ci_low=low, ci_high=high,
     )
+
+
+def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
+    """Feldt's interval for alpha: (1 - alpha_hat) / (1 - alpha) follows F(n - 1, (n - 1)(k - 1))."""
+    if n < 2 or k < 2 or not math.isfinite(alpha):
+        return math.nan, math.nan
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    tail = (1 - level) / 2
+    return (float(1 - (1 - alpha) * stats.f.ppf(1 - tail, df1, df2)),
+            float(1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)))
 
 
 def driver_analysis(frame: pd.DataFrame, outcome: str, items: Sequence[str], design: Design | None = None,

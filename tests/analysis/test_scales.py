@@ -200,3 +200,16 @@ def test_bad_arguments_are_refused(case_b):
         driver_analysis(case_b, "likert", ["male"], better="up")
     with pytest.raises(ValueError):
         driver_analysis(case_b.assign(one=1.0), "likert", ["one"], better="higher")
+
+
+def test_alpha_carries_feldts_interval():
+    """Does alpha come with Feldt's interval, which narrows as the sample grows?"""
+    from surveyapp.analysis.scales import feldt_interval
+
+    low, high = feldt_interval(0.78, 20, 4)
+    assert low < 0.78 < high < 1
+    wide, narrow = (feldt_interval(0.78, n, 4) for n in (20, 200))
+    assert narrow[1] - narrow[0] < wide[1] - wide[0]
+    # (1 - alpha_hat) / (1 - alpha) ~ F(n - 1, (n - 1)(k - 1)): the bounds invert the F quantiles
+    from scipy import stats
+    assert (1 - 0.78) / (1 - low) == pytest.approx(stats.f.ppf(0.975, 19, 57))
