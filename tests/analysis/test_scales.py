@@ -212,4 +212,4 @@ def test_alpha_carries_feldts_interval():
     assert narrow[1] - narrow[0] < wide[1] - wide[0]
     # (1 - alpha_hat) / (1 - alpha) ~ F(n - 1, (n - 1)(k - 1)): the bounds invert the F quantiles
     from scipy import stats
-    assert (1 - 0.78) / (1 - low) == pytest.approx(stats.f.ppf(0.975, 19, 57))
+    assert (1 - low) / (1 - 0.78) == pytest.approx(stats.f.ppf(0.975, 19, 57))
