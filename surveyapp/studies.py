@@ -132,8 +132,8 @@ class InputsImported:
 def import_admin_inputs(text: str, source: str, form_id: str | None = None) -> InputsImported:
     """Store administrative figures from CSV text, all of it or nothing.
 
-    Columns: ``questionnaire`` (unless ``form_id`` is given), ``unit`` (a channel
-    code such as a 警务区), ``period`` (a wave name), then one column per measure
+    Columns: ``questionnaire`` (unless ``form_id`` is given), ``unit`` (one of its
+    channel codes, such as a 警务区), ``period`` (one of its waves), then one column per measure
     (``cases``, ``population``, ``visits`` …) holding non-negative numbers. A
     figure imported again for the same unit, period and measure replaces the old.
 
@@ -152,26 +152,54 @@ def import_admin_inputs(text: str, source: str, form_id: str | None = None) -> I
     return _store_admin_rows(rows)
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What an input row may name for one questionnaire: its channels and its waves."""
+
+    questionnaire: Questionnaire | None
+    units: frozenset[str] = frozenset()
+    periods: frozenset[str] = frozenset()
+
+
+def _known(form_id: str) -> _Known:
+    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    if questionnaire is None or questionnaire.current_version is None:
+        return _Known(None)
+    channels = from_definition(questionnaire.current_version.definition).channels
+    return _Known(questionnaire, frozenset(c.code for c in channels), frozenset(w.name for w in waves(form_id)))
+
+
 def _admin_rows(reader: csv.DictReader, source: str, form_id: str | None, measures: list[str]):
     rows, errors, known = [], [], {}
     for line, record in enumerate(reader, start=2):
         record = {(k or "").strip(): (v or "").strip() for k, v in record.items()}
         form = form_id or record.get("questionnaire", "")
         if form not in known:
-            known[form] = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form))
+            known[form] = _known(form)
         where = f"{source}: 第{line}行 (row {line})"
-        if known[form] is None:
-            errors.append(f"{where}: 问卷“{form}”不存在 (no questionnaire '{form}')")
-        for key in ("unit", "period"):
-            if not record.get(key):
-                errors.append(f"{where}: “{key}”为空 ('{key}' is empty)")
+        errors += _key_errors(where, form, record, known[form])
         for measure in measures:
             value = _number(record.get(measure, ""))
             if value is None and record.get(measure, ""):
                 errors.append(f"{where}, {measure}: “{record[measure]}”不是非负数 (not a non-negative number)")
-            elif value is not None and known[form] is not None:
-                rows.append((known[form].id, record["unit"], record["period"], measure, value))
+            elif value is not None and known[form].questionnaire is not None:
+                rows.append((known[form].questionnaire.id, record["unit"], record["period"], measure, value))
     return rows, errors
+
+
+def _key_errors(where: str, form: str, record: dict[str, str], known: _Known) -> list[str]:
+    """A row must name a questionnaire, one of its channels and one of its waves."""
+    if known.questionnaire is None:
+        return [f"{where}: 问卷“{form}”不存在 (no questionnaire '{form}')"]
+    errors = []
+    unit, period = record.get("unit", ""), record.get("period", "")
+    if unit not in known.units:
+        errors.append(f"{where}: “{unit}”不是问卷的渠道编码 (unit '{unit}' is not a channel of {form}: "
+                      f"{', '.join(sorted(known.units)) or '-'})")
+    if period not in known.periods:
+        errors.append(f"{where}: “{period}”不是已有的调查期 (period '{period}' is not a wave of {form}: "
+                      f"{', '.join(sorted(known.periods)) or '-'}; create it with `wave create`)")
+    return errors
 
 
 def _number(text: str) -> float | None:

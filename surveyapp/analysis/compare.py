@@ -20,7 +20,7 @@ from statsmodels.stats.multitest import multipletests
 from surveyapp.analysis.design import Design
 from surveyapp.analysis.estimates import (answer_values, linearised_variance, mean_influence, proportion,
                                            t_quantile)
-from surveyapp.analysis.results import Estimate, TestResult, _clean
+from surveyapp.analysis.results import Estimate, TestResult, json_ready
 
 ADJUST_METHODS = {"none": None, "bonferroni": "bonferroni", "holm": "holm", "hochberg": "simes-hochberg",
                   "hommel": "hommel", "bh": "fdr_bh", "fdr": "fdr_bh", "by": "fdr_by"}
@@ -59,7 +59,7 @@ class Difference:
         """A JSON-ready dict with ``n`` (= n1 + n2) and ``significant``; extra merged in."""
         data = asdict(self)
         data.update(data.pop("extra"), n=self.n1 + self.n2, significant=self.significant)
-        return _clean(data)
+        return json_ready(data)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class RankedUnit:
         """A JSON-ready dict (flags as a list)."""
         data = asdict(self)
         data["flags"] = list(self.flags)
-        return _clean(data)
+        return json_ready(data)
 
 
 def difference(est1: Estimate, est2: Estimate, level: float = 0.95) -> Difference:

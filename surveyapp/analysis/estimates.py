@@ -32,6 +32,10 @@ DESIGN_METHODS = {"logit": "logit", "xlogit": "logit", "beta": "korn-graubard",
                   "korn-graubard": "korn-graubard", "mean": "mean", "wald": "mean", "asin": "asin"}
 
 
+SMALL_COUNT = 5
+"""Below this many answers on either side, the default interval is exact (Clopper-Pearson)."""
+
+
 def proportion_ci(x: int, n: int, method: str = "wilson", level: float = 0.95) -> tuple[float, float]:
     """A confidence interval for x successes out of n (simple random sample), R conventions.
 
@@ -70,7 +74,7 @@ def proportion(y: Any, design: Design | None = None, ci: str | None = None, leve
 
     :param y: booleans or 0/1 values, one per respondent (NaN = not a valid answer).
     :param design: without one, the valid answers are a simple random sample: SE √(p(1−p)/n) and a
-        ``proportion_ci`` interval (default Wilson). With one, the SE is linearised, ``deff`` is
+        ``proportion_ci`` interval (default Wilson; Clopper-Pearson when x or n − x is under 5). With one, the SE is linearised, ``deff`` is
         against SRS without replacement (``extra["deff_replace"]`` with replacement) and ``ci`` is
         logit (default, = R ``svyciprop`` logit/xlogit), beta (Korn–Graubard), mean (t) or asin,
         all with t(design df).
@@ -81,7 +85,7 @@ def proportion(y: Any, design: Design | None = None, ci: str | None = None, leve
     if np.any(~np.isin(values[~np.isnan(values)], (0.0, 1.0))):
         raise ValueError("proportion needs boolean or 0/1 values (NaN for no valid answer)")
     if _unweighted(design, calibration):
-        return _srs_proportion(values, _canonical(ci or "wilson", SRS_METHODS), level)
+        return _srs_proportion(values, None if ci is None else _canonical(ci, SRS_METHODS), level)
     parts = _design_parts(values, design, calibration, df)
     method = _canonical(ci or "logit", DESIGN_METHODS)
     p, se = parts["estimate"], parts["se"]
@@ -221,9 +225,12 @@ def _ratio(a: float, b: float) -> float:
         return float(np.float64(a) / np.float64(b))
 
 
-def _srs_proportion(values: np.ndarray, method: str, level: float) -> Estimate:
+def _srs_proportion(values: np.ndarray, method: str | None, level: float) -> Estimate:
+    """Without a chosen method: Wilson, or Clopper-Pearson when fewer than 5 answers are on one side."""
     valid = values[~np.isnan(values)]
     n, x = len(valid), int(valid.sum())
+    if method is None:
+        method = "clopper-pearson" if min(x, n - x) < SMALL_COUNT else "wilson"
     p = x / n if n else math.nan
     se = math.sqrt(p * (1 - p) / n) if n else math.nan
     low, high = proportion_ci(x, n, method, level)

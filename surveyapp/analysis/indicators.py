@@ -25,7 +25,7 @@ from surveyapp.analysis import estimates
 from surveyapp.analysis.compare import Difference, RankedUnit, compare_proportions, difference, rank_units
 from surveyapp.analysis.design import Design
 from surveyapp.analysis.plan import Indicator, Plan
-from surveyapp.analysis.results import Estimate
+from surveyapp.analysis.results import Estimate, json_ready
 from surveyapp.analysis.sample import Sample, prepare
 
 
@@ -115,7 +115,7 @@ def _composite(indicator: Indicator, sample: Sample, plan: Plan, domain: pd.Seri
                      indicator, component_n=bases, weights=dict(indicator.components))
 
 
-def estimate_all(plan: Plan, sample: Sample | pd.DataFrame,
+def estimate_all(sample: Sample | pd.DataFrame, plan: Plan,
                  domain: pd.Series | np.ndarray | None = None) -> dict[str, Estimate]:
     """Every survey indicator of the plan (administrative ones are left to ``admin_rates``)."""
     return {i.name: estimate(i, sample, plan, domain) for i in plan.indicators if i.kind != "admin"}
@@ -178,8 +178,8 @@ class AdminRate:
     method: str = "exact-poisson"
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict."""
-        return dict(self.__dict__)
+        """A JSON-ready dict (plain floats, NaN as None)."""
+        return json_ready({k: float(v) if isinstance(v, (float, np.floating)) else v for k, v in self.__dict__.items()})
 
 
 def admin_rates(indicator: Indicator, inputs: pd.DataFrame, units: Sequence[str] | None = None,

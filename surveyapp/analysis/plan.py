@@ -183,8 +183,9 @@ class _Checker:
         self.source, self.form = source, form
         self.problems: list[Problem] = []
 
-    def add(self, where: Any, code: str, subject: str | None = None, **params: Any) -> None:
-        self.problems.append(Problem(self.source, f"line {getattr(where, 'line', 0)}", code, params, subject))
+    def add(self, where: Any, code: str, subject: str | None = None, about: str = "indicator", **params: Any) -> None:
+        """Record a problem at ``where``'s line about ``subject`` (an indicator, wave, margin…)."""
+        self.problems.append(Problem(self.source, f"line {getattr(where, 'line', 0)}", code, params, subject, about))
 
     def plan(self, doc: dict[str, Any]) -> Plan:
         for key in doc:
@@ -234,15 +235,15 @@ class _Checker:
     def margin(self, where: Any, name: str, counts: Any) -> dict[str, float]:
         """{code: population count} of one margin, checked against the question's choices."""
         if not isinstance(counts, dict) or not counts:
-            self.add(where, "plan_missing_key", name, key=name)
+            self.add(where, "plan_missing_key", name, "margin", key=name)
             return {}
         codes = self.codes_of(where, name)
         out = {}
         for code, count in counts.items():
             if codes is not None and str(code) not in codes:
-                self.add(where, "plan_unknown_code", name, name=name, value=code)
+                self.add(where, "plan_unknown_code", name, "margin", name=name, value=code)
             elif not isinstance(count, (int, float)) or isinstance(count, bool) or count <= 0:
-                self.add(where, "plan_bad_value", name, key=str(code), value=count, reason="> 0")
+                self.add(where, "plan_bad_value", name, "margin", key=str(code), value=count, reason="> 0")
             else:
                 out[str(code)] = float(count)
         return out
@@ -253,7 +254,7 @@ class _Checker:
             return {c.code for c in self.form.channels}
         question = self.form.question(name)
         if question is None or question.type != "select_one":
-            self.add(where, "plan_unknown_question", name, name=name)
+            self.add(where, "plan_unknown_question", name, "margin", name=name)
             return None
         return {c.value for c in self.form.choices.get(question.list_name or "", ())}
 
@@ -261,7 +262,7 @@ class _Checker:
         if name is None:
             return None
         if str(name) != "_channel" and self.form.question(str(name)) is None:
-            self.add(where, "plan_unknown_question", str(name), name=name)
+            self.add(where, "plan_unknown_question", str(name), "question", name=name)
         return str(name)
 
     def waves(self, items: list[Any], doc: Any) -> tuple[WaveSpec, ...]:
@@ -273,9 +274,9 @@ class _Checker:
             clash = next((w for w in waves if w.name == wave.name), None)
             overlap = next((w for w in waves if wave.start <= w.end and w.start <= wave.end), None)
             if clash:
-                self.add(item, "plan_duplicate", wave.name, name=wave.name)
+                self.add(item, "plan_duplicate", wave.name, "wave", name=wave.name)
             elif overlap:
-                self.add(item, "plan_overlapping_waves", wave.name, name=wave.name, other=overlap.name)
+                self.add(item, "plan_overlapping_waves", wave.name, "wave", name=wave.name, other=overlap.name)
             else:
                 waves.append(wave)
         return tuple(waves)
@@ -287,7 +288,7 @@ class _Checker:
         name = str(item["name"])
         start, end = parse_day(item.get("start")), parse_day(item.get("end"))
         if start is None or end is None or end < start:
-            self.add(item, "plan_bad_dates", name)
+            self.add(item, "plan_bad_dates", name, "wave")
             return None
         return WaveSpec(name, start, end)
 

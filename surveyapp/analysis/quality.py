@@ -52,19 +52,27 @@ def _columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> list[str
     return columns
 
 
-def straightliners(frame: pd.DataFrame, batteries: Mapping[str, Iterable[str]], min_items: int = 4) -> pd.Series:
-    """The same answer to every item of any battery with at least ``min_items`` answered items.
+def straightliners(frame: pd.DataFrame, batteries: Mapping[str, Iterable[str]], min_items: int = 4,
+                   min_batteries: int = 2) -> pd.Series:
+    """The same answer throughout every battery a respondent answered, over several batteries.
 
-    Unanswered items are ignored; batteries with fewer than ``min_items`` items are skipped.
+    A battery counts for a respondent when at least ``min_items`` of its items are answered
+    (unanswered items are ignored). A respondent is flagged when they answered at least
+    ``min_batteries`` such batteries and gave one identical answer within each of them. One
+    uniform battery alone is not enough: a resident of a quiet community may honestly say
+    "没有" to every problem, or rate every facility "有效".
     """
-    flagged = pd.Series(False, index=frame.index, name="straightliner")
+    counted = pd.Series(0, index=frame.index)
+    uniform = pd.Series(0, index=frame.index)
     for name, items in batteries.items():
         items = _columns(frame, items, f"battery {name!r}")
         if len(items) < min_items:
             continue
         answers = frame[items].astype(object)
-        flagged |= (answers.notna().sum(axis=1) >= min_items) & (answers.nunique(axis=1) == 1)
-    return flagged
+        answered = answers.notna().sum(axis=1) >= min_items
+        counted += answered
+        uniform += answered & (answers.nunique(axis=1) == 1)
+    return ((counted >= min_batteries) & (uniform == counted)).rename("straightliner")
 
 
 def _answered(column: pd.Series) -> pd.Series:
@@ -98,10 +106,11 @@ def duplicates(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.
 
 
 def flag_quality(frame: pd.DataFrame, batteries: Mapping[str, Iterable[str]] | None = None,
-                 threshold_s: float | None = None, ratio: float = 0.3, min_items: int = 4) -> pd.DataFrame:
+                 threshold_s: float | None = None, ratio: float = 0.3, min_items: int = 4,
+                 min_batteries: int = 2) -> pd.DataFrame:
     """Columns speeder, straightliner, duplicate and flagged (any of them), one row per response."""
-    flags = pd.concat([speeders(frame, threshold_s, ratio), straightliners(frame, batteries or {}, min_items),
-                       duplicates(frame)], axis=1)
+    flags = pd.concat([speeders(frame, threshold_s, ratio),
+                       straightliners(frame, batteries or {}, min_items, min_batteries), duplicates(frame)], axis=1)
     flags["flagged"] = flags[list(FLAGS)].any(axis=1)
     return flags
 

@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-def _clean(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """NaN and infinities become None so that results serialise as valid JSON."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_ready(v) for v in value]
     return value
 
 
@@ -48,7 +48,7 @@ class Estimate:
         """A JSON-ready dict; ``extra`` entries are merged in at the top level."""
         data = asdict(self)
         data.update(data.pop("extra"))
-        return _clean(data)
+        return json_ready(data)
 
 
 @dataclass(frozen=True)
@@ -66,4 +66,4 @@ class TestResult:
         """A JSON-ready dict; ``extra`` entries are merged in at the top level."""
         data = asdict(self)
         data.update(data.pop("extra"))
-        return _clean(data)
+        return json_ready(data)

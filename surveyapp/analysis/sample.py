@@ -78,20 +78,34 @@ def plan_design(frame: pd.DataFrame, weighting: Weighting) -> Sample:
                   calibration(columns, list(weighting.margins), None), summary)
 
 
+TRIM_ROUNDS = 20
+
+
 def _fit(frame: pd.DataFrame, weighting: Weighting) -> pd.Series:
-    margins = {name: counts for name, counts in weighting.margins.items()}
-    columns = pd.DataFrame({name: frame[name].astype(object) for name in margins})
+    """Calibrated weights; with a cap, trim and calibrate again until both (nearly) hold.
+
+    Trimming alone would break the margins; alternating keeps the margins exact and
+    brings the largest weight down to the cap (the last calibration may exceed it a little:
+    the summary reports the largest weight).
+    """
+    columns = pd.DataFrame({name: frame[name].astype(object) for name in weighting.margins})
+    weights = _calibrate(columns, weighting.margins, None)
+    for _ in range(TRIM_ROUNDS if weighting.trim_upper is not None else 0):
+        if weights.max() <= weighting.trim_upper * weights.mean() * (1 + 1e-6):
+            break
+        trimmed = trim(weights, upper=weighting.trim_upper, relative_to=float(weights.mean()))
+        weights = _calibrate(columns, weighting.margins, trimmed)
+    return weights
+
+
+def _calibrate(columns: pd.DataFrame, margins: dict[str, dict[str, float]], base: pd.Series | None) -> pd.Series:
     if len(margins) == 1:
         (name, counts), = margins.items()
-        weights = poststratify(columns, None, name, counts)
-    else:
-        result = rake(columns, None, margins)
-        if not result.converged:
-            raise ValueError(f"raking did not converge in {result.iterations} sweeps (error {result.max_error:.2g})")
-        weights = result.weights
-    if weighting.trim_upper is not None:
-        weights = trim(weights, upper=weighting.trim_upper, relative_to=float(weights.mean()))
-    return weights
+        return poststratify(columns, base, name, counts)
+    result = rake(columns, base, margins)
+    if not result.converged:
+        raise ValueError(f"raking did not converge in {result.iterations} sweeps (error {result.max_error:.2g})")
+    return result.weights
 
 
 def _design(frame: pd.DataFrame, weights: np.ndarray, weighting: Weighting) -> Design:

@@ -30,7 +30,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from surveyapp.analysis.design import Design, linearised_covariance
-from surveyapp.analysis.results import _clean
+from surveyapp.analysis.results import json_ready
 
 ALPHA_LOW, ALPHA_HIGH = 0.7, 0.95
 Direction = Literal["higher", "lower"]
@@ -59,7 +59,7 @@ class AlphaResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN as None)."""
-        return _clean(asdict(self))
+        return json_ready(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class DriverResult:
         """A JSON-ready dict (NaN as None; levels as strings)."""
         data = asdict(self)
         data["levels"] = [str(level) for level in self.levels]
-        return _clean(data)
+        return json_ready(data)
 
 
 def cronbach_alpha(frame: pd.DataFrame, items: Sequence[str]) -> AlphaResult:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from surveyapp.questionnaire.messages import message, pick
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+SUBJECTS = {"question": ("题目", "question"), "indicator": ("指标", "indicator"), "wave": ("调查期", "wave"),
+            "margin": ("加权变量", "margin")}
 
 
 @dataclass(frozen=True)
@@ -19,13 +21,14 @@ class Problem:
     code: str
     params: dict = field(default_factory=dict)
     question: str | None = None
+    subject: str = "question"
 
     def text(self, language: str | None = None) -> str:
-        """The problem as one line: file, location, question and what is wrong."""
+        """The problem as one line: file, location, question (or indicator…) and what is wrong."""
         parts = [self.source, self.location]
         if self.question:
-            label = "题目" if (language or "zh") == "zh" else "question"
-            parts.append(f"{label} '{self.question}'")
+            zh, en = SUBJECTS.get(self.subject, SUBJECTS["question"])
+            parts.append(f"{zh if (language or 'zh') == 'zh' else en} '{self.question}'")
         # A parameter may itself be translated ({"zh": ..., "en": ...}), e.g. the
         # reason a default value is invalid.
         params = {k: pick(v, language) if isinstance(v, dict) else v for k, v in self.params.items()}

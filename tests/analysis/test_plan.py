@@ -54,15 +54,15 @@ def test_a_broken_plan_reports_every_problem_with_line_and_indicator():
         ("line 2", "invalid 'min_n' value '0'"),
         ("line 5", "wave '2026Q3b' overlaps wave '2026Q3'"),
         ("line 6", "invalid dates"),
-        ("line 8", "question 'a'", "no question 'nope'"),
-        ("line 9", "question 'b'", "no choice '7'"),
-        ("line 10", "question 'c'", "of type 'text' cannot feed a 'score'"),
+        ("line 8", "indicator 'a'", "no question 'nope'"),
+        ("line 9", "indicator 'b'", "no choice '7'"),
+        ("line 10", "indicator 'c'", "of type 'text' cannot feed a 'score'"),
         ("line 11", "invalid 'kind' value 'wobble'"),
-        ("line 12", "question 'e'", "no indicator 'zz'"),
+        ("line 12", "indicator 'e'", "no indicator 'zz'"),
         ("line 13", "duplicate name 'b'"),
-        ("line 14", "question 'f'", "invalid 'scores' value 'linear'"),
-        ("line 15", "question 'g'", "'denominator' is missing"),
-        ("line 16", "question 'h'", "unknown key 'positve'"),
+        ("line 14", "indicator 'f'", "invalid 'scores' value 'linear'"),
+        ("line 15", "indicator 'g'", "'denominator' is missing"),
+        ("line 16", "indicator 'h'", "unknown key 'positve'"),
     ]
     for parts in expected:
         assert any(all(p in line for p in parts) for line in lines), (parts, lines)

@@ -47,21 +47,24 @@ def test_straightliners():
     f = frame(a=cat(["1", "1", "1", "2", None]), b=cat(["1", "2", "1", "2", "3"]),
               c=cat(["1", "1", None, "2", "3"]), d=cat(["1", "1", "1", "2", "3"]),
               e=cat(["1", "1", "1", "2", "3"]), x=cat(["5", "5", "5", "5", "5"]), y=cat(["5"] * 5))
-    flags = straightliners(f, {"C1": ["a", "b", "c", "d", "e"], "short": ["x", "y"]})
+    flags = straightliners(f, {"C1": ["a", "b", "c", "d", "e"], "short": ["x", "y"]}, min_batteries=1)
     # row 3 has 4 answered identical items (NA ignored); row 5 has 4 identical "3"s but "a" missing
     assert flags.tolist() == [True, False, True, True, True]
-    assert straightliners(f, {"C1": ["a", "b", "c", "d", "e"]}, min_items=5).tolist() == [True, False, False, True,
-                                                                                          False]
-    assert not straightliners(f, {"short": ["x", "y"]}).any()  # shorter than min_items: skipped
+    assert straightliners(f, {"C1": ["a", "b", "c", "d", "e"]}, min_items=5, min_batteries=1).tolist() == [
+        True, False, False, True, False]
+    assert not straightliners(f, {"short": ["x", "y"]}, min_batteries=1).any()  # shorter than min_items: skipped
     with pytest.raises(KeyError):
         straightliners(f, {"C1": ["a", "zz"]}, min_items=1)
 
 
-def test_straightliners_any_battery():
-    f = frame(a=cat(["1", "2"]), b=cat(["1", "3"]), c=cat(["2", "4"]), d=cat(["2", "2"]),
-              p=cat(["4", "4"]), q=cat(["4", "4"]))
-    assert straightliners(f, {"one": ["a", "b"], "two": ["c", "d"], "three": ["p", "q"]}, min_items=2).tolist() \
-        == [True, True]
+def test_straightliners_need_every_answered_battery_uniform():
+    """Is one uniform battery alone not enough, while uniform answers in every battery are flagged?"""
+    f = frame(a=cat(["1", "2", "1"]), b=cat(["1", "3", "1"]), c=cat(["3", "4", "2"]), d=cat(["2", "2", "2"]),
+              p=cat(["4", "4", "4"]), q=cat(["4", "4", "4"]))
+    batteries = {"one": ["a", "b"], "two": ["c", "d"], "three": ["p", "q"]}
+    assert straightliners(f, batteries, min_items=2).tolist() == [False, False, True]
+    assert straightliners(f, {"one": ["a", "b"], "three": ["p", "q"]}, min_items=2).tolist() == [True, False, True]
+    assert straightliners(f, {"three": ["p", "q"]}, min_items=2).tolist() == [False] * 3   # one battery only
 
 
 def test_duplicates_keep_earliest_and_ignore_empty_rows():
@@ -81,8 +84,9 @@ def test_duplicates_order_by_submission_time():
 
 def test_flag_quality_summary_and_exclude():
     f = frame(a=cat(["1", "1", "2", "2"]), b=cat(["1", "1", "3", "2"]), c=cat(["1", "1", "4", "5"]),
-              d=cat(["1", "1", "5", "2"]), _duration_s=[300.0, 290.0, 20.0, 310.0])
-    flags = flag_quality(f, {"C1": ["a", "b", "c", "d"]})
+              d=cat(["1", "1", "5", "2"]), e=cat(["3", "3", "1", "2"]), g=cat(["3", "3", "2", "2"]),
+              h=cat(["3", "3", "2", "2"]), k=cat(["3", "3", "1", "1"]), _duration_s=[300.0, 290.0, 20.0, 310.0])
+    flags = flag_quality(f, {"C1": ["a", "b", "c", "d"], "F2": ["e", "g", "h", "k"]})
     assert list(flags.columns) == ["speeder", "straightliner", "duplicate", "flagged"]
     assert flags.to_dict("list") == {"speeder": [False, False, True, False],
                                      "straightliner": [True, True, False, False],

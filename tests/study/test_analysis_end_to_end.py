@@ -37,7 +37,7 @@ def test_simulated_responses_give_plausible_indicators_with_quality_flags(simula
     sample = prepare(simulated.frame, plan, simulated.batteries())
     assert 0 < sample.quality["flagged"] < 0.2 * 2400 and sample.quality["kept"] == len(sample.frame)
     assert sample.design is None and not sample.weighting["weighted"]
-    results = estimate_all(plan, sample)
+    results = estimate_all(sample, plan)
     assert 0.85 < results["safety_rate"].estimate < 0.99
     assert results["safety_rate"].ci_low < results["safety_rate"].estimate < results["safety_rate"].ci_high
     assert 0 < results["safety_score"].estimate < 100 and results["policing_index"].se > 0
