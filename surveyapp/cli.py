@@ -232,8 +232,8 @@ def _write_with_progress(form_id: str, output: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the command groups to ``app``."""
-    from surveyapp import analyze_cli, study_cli  # study_cli registers ``responses simulate``
+    from surveyapp import analyze_cli, report_cli, study_cli  # study_cli registers ``responses simulate``
 
     for group in (questionnaire_cli, user_cli, responses_cli, study_cli.wave_cli, study_cli.inputs_cli,
-                  analyze_cli.analyze_cli):
+                  analyze_cli.analyze_cli, report_cli.report_cli):
         app.cli.add_command(group)

@@ -1,0 +1,554 @@
+"""Build a 调研报告 (a ``Report`` document) from a dataset, its analysis plan and a layout.
+
+The builder walks the layout's sections; each block kind (``indicators``, ``ranking``,
+``mentions`` …) computes its statistics with the analysis layer and writes sentences and
+tables from them. Every number in a sentence also stands in a table of the report, and
+every finding that a rule turns into a problem is recorded with the sentence that states
+it, so that problems and suggestions cite their evidence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from surveyapp.analysis import compare, openanswers
+from surveyapp.analysis.estimates import margin_of_error, proportion
+from surveyapp.analysis.frame import Dataset
+from surveyapp.analysis.indicators import compare_samples, estimate, estimate_by, rank_units_by
+from surveyapp.analysis.plan import Indicator, Plan
+from surveyapp.analysis.sample import Sample, prepare
+from surveyapp.questionnaire.messages import pick
+from surveyapp.questionnaire.schema import PROBABILITY_SAMPLING, Questionnaire
+from surveyapp.reporting import wording as w
+from surveyapp.reporting.document import Block, Figure, ItemList, Paragraph, Report, Section, Table, heading_label
+from surveyapp.reporting.layout import Layout, Rule
+
+SAMPLING_NAMES = {"simple_random": "简单随机抽样", "systematic": "系统（等距）抽样", "stratified": "分层抽样",
+                  "cluster": "整群抽样", "multistage": "多阶段抽样", "quota": "配额抽样",
+                  "convenience": "便利抽样（扫码、链接自愿填答）"}
+MODE_NAMES = {"self": "受访者手机扫码在线自填", "interview": "调查员入户面访"}
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to report on: the data, its plan and questionnaire, the layout and the filters."""
+
+    dataset: Dataset
+    plan: Plan
+    form: Questionnaire
+    layout: Layout
+    wave: str | None = None
+    compare_with: str | None = None
+    channels: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Finding:
+    """A statement of the results that a rule may turn into a problem."""
+
+    indicator: str
+    text: str
+    estimate: float
+
+
+class _Builder:
+    """Builds the sections in order, numbering tables and figures as they appear."""
+
+    def __init__(self, request: ReportRequest):
+        self.r, self.plan = request, request.plan
+        frame = request.dataset.frame
+        self.received = self._wave_frame(frame, request.wave)
+        self.sample = prepare(self.received, self.plan, request.dataset.batteries())
+        previous = self._wave_frame(frame, request.compare_with) if request.compare_with else None
+        self.previous = prepare(previous, self.plan, request.dataset.batteries()) if previous is not None else None
+        self.tables = self.figures = 0
+        self.findings: dict[str, Finding] = {}
+        self.estimates: dict[str, Any] = {}
+        self.channel_names = {c.code: pick(c.label, "zh") for c in request.form.channels}
+        self.context = self._context()
+
+    # --- inputs ------------------------------------------------------------------------
+
+    def _wave_frame(self, frame: pd.DataFrame, wave: str | None) -> pd.DataFrame:
+        if wave:
+            frame = frame[(frame["_wave"] == wave).fillna(False).to_numpy()]
+        if self.r.channels:
+            frame = frame[frame["_channel"].isin(self.r.channels).fillna(False).to_numpy()]
+        return frame.reset_index(drop=True)
+
+    def _context(self) -> dict[str, str]:
+        study = self.r.form.study
+        return {"organisation": study.organisation, "purpose": study.purpose.rstrip("。"),
+                "population": study.population.rstrip("。"), "period": period_name(self.r.wave, self.received),
+                "previous": period_name(self.r.compare_with, None) if self.r.compare_with else "上期",
+                "valid": w.count(len(self.sample.frame)), "received": w.count(len(self.received))}
+
+    def fill(self, template: str) -> str:
+        """A layout text with its placeholders filled; YAML line folds between Chinese characters removed."""
+        text = template.format_map(self.context).replace("\n", "")
+        return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+
+    # --- the document ------------------------------------------------------------------
+
+    def report(self) -> Report:
+        sections = tuple(self.section(spec, 1, i) for i, spec in enumerate(self.r.layout.sections, 1))
+        appendices = tuple(self.section(spec, 1, i, appendix=True)
+                           for i, spec in enumerate(self.r.layout.appendices, 1))
+        meta = {**self.r.meta, "n_received": len(self.received), "n_valid": len(self.sample.frame),
+                "wave": self.r.wave, "compare_with": self.r.compare_with, "channels": list(self.r.channels),
+                "layout": self.r.layout.name, "quality": self.sample.quality, "weighting": self.sample.weighting}
+        return Report(self.fill(self.r.layout.title), self.fill(self.r.layout.subtitle),
+                      (Paragraph(self.fill(self.r.layout.preface), kind="lead"),), sections, appendices,
+                      self.r.form.study.organisation, self.r.meta.get("date", ""), meta)
+
+    def section(self, spec: dict, depth: int, index: int, appendix: bool = False) -> Section:
+        label = f"附件{index}" if appendix else heading_label(depth, index)
+        blocks: list[Block] = []
+        for block in spec.get("blocks") or []:
+            kind, argument = (block, None) if isinstance(block, str) else next(iter(block.items()))
+            blocks += getattr(self, f"block_{kind}")(argument)
+        children = tuple(self.section(child, depth + 1, i) for i, child in enumerate(spec.get("children") or [], 1))
+        if spec.get("blocks") in (["suggestions"],):
+            children, blocks = self.suggestion_sections(depth + 1), []
+        return Section(_key(spec["title"]), spec["title"], tuple(blocks), children, label)
+
+    def table(self, key: str, caption: str, header: tuple[str, ...], rows: list[tuple[str, ...]],
+              notes: tuple[str, ...] = (), numeric: tuple[bool, ...] = ()) -> Table:
+        self.tables += 1
+        return Table(key, caption, header, tuple(rows), notes, numeric, self.tables)
+
+    def figure(self, key: str, caption: str, png: bytes, alt: str) -> Figure:
+        self.figures += 1
+        return Figure(key, caption, png, alt, number=self.figures)
+
+    # --- blocks ------------------------------------------------------------------------
+
+    def block_text(self, template: str) -> list[Block]:
+        return [Paragraph(self.fill(template))]
+
+    def block_method(self, _argument: Any) -> list[Block]:
+        return [Paragraph(text) for text in method_paragraphs(self)]
+
+    def block_composition(self, names: list[str]) -> list[Block]:
+        rows, small = [], False
+        for name in names:
+            column = self.sample.frame[name].astype(object)
+            base = int(column.notna().sum())
+            counts = column.value_counts()
+            for code in [c for c in self._codes(name) if c in counts.index]:
+                n = int(counts[code])
+                hidden = n < self.plan.suppress_below
+                small |= hidden
+                rows.append((self._question_label(name), self._choice_label(name, code),
+                             w.DASH if hidden else w.count(n), w.DASH if hidden else w.pct(n / base)))
+        notes = (f"注：人数少于{self.plan.suppress_below}人的类别不予显示（以“—”表示）。",) if small else ()
+        table = self.table("composition", "样本构成", ("项目", "类别", "人数", "占比"), rows, notes,
+                           (False, False, True, True))
+        text = f"本次调查有效样本{w.count(len(self.sample.frame))}份，样本构成见{table.label}。"
+        return [Paragraph(text, (table.label,)), table]
+
+    def block_indicators(self, names: list[str]) -> list[Block]:
+        rows, sentences = [], []
+        compare_ = self.previous is not None
+        for name in names:
+            indicator = self.plan.indicator(name)
+            current = self.estimate(indicator)
+            percent = indicator.on_percent_scale
+            row = [pick(indicator.label, "zh"), w.value(current, percent), w.interval(current, percent),
+                   w.count(current.n)]
+            change = ""
+            if compare_:
+                difference = compare_samples(indicator, self.previous, self.sample, self.plan)
+                before = estimate(indicator, self.previous, self.plan)
+                row += [w.value(before, percent), w.signed_change(difference, percent),
+                        "显著" if difference.significant else "不显著"]
+                change = "，" + w.change_phrase(difference, percent, self.context["previous"])
+                if difference.significant and (difference.estimate < 0) == indicator.higher_is_better:
+                    self.findings[f"{name}:fell"] = Finding(name, f"{pick(indicator.label, 'zh')}{change[1:]}",
+                                                            current.estimate)
+            rows.append(tuple(row))
+            sentence = (f"{pick(indicator.label, 'zh')}为{w.value(current, percent)}（95%置信区间"
+                        f"{w.interval(current, percent)}，有效回答{w.count(current.n)}份）{change}")
+            sentences.append(sentence)
+            self.findings[name] = Finding(name, sentence, current.estimate)
+        header = ("指标", "本期", "95%置信区间", "有效样本") + (("上期", "变化", "显著性") if compare_ else ())
+        table = self.table(f"indicators_{names[0]}", "、".join(pick(self.plan.indicator(n).label, "zh")
+                                                                for n in names[:2]) + "等指标", header, rows,
+                           ("注：率以有效回答为基数，不含“说不清”“不了解”等回答；得分按百分制计算。",),
+                           (False,) + (True,) * (len(header) - 1))
+        return [Paragraph("调查显示，" + "；".join(sentences) + f"（见{table.label}）。", (table.label,)), table]
+
+    def block_ranking(self, name: str) -> list[Block]:
+        indicator = self.plan.indicator(name)
+        table_rows, ranked = self._league(indicator)
+        percent = indicator.on_percent_scale
+        overall = self.estimate(indicator)
+        table = self.table(f"ranking_{name}", f"各社区{pick(indicator.label, 'zh')}排名",
+                           ("排名", "社区", pick(indicator.label, "zh"), "95%置信区间", "有效样本", "说明"),
+                           table_rows, (f"注：有效样本少于{self.plan.min_n}份的社区标注“样本不足”，不参与排名；"
+                                        "与排名第一的社区差异不显著的标注“差异不显著”。",),
+                           (True, False, True, True, True, False))
+        blocks: list[Block] = [Paragraph(ranking_sentence(self, indicator, ranked, overall, table.label),
+                                         (table.label,)), table]
+        if ranked:
+            scale = 100 if percent else 1
+            from surveyapp.reporting import charts   # matplotlib loads only when a chart is drawn
+            png = charts.bar_chart([self.channel_names.get(u.unit, u.unit) for u in ranked],
+                                   [u.estimate * scale for u in ranked], low=[u.ci_low * scale for u in ranked],
+                                   high=[u.ci_high * scale for u in ranked], unit="%" if percent else "分",
+                                   reference=overall.estimate * scale)
+            blocks.append(self.figure(f"ranking_{name}", f"各社区{pick(indicator.label, 'zh')}及95%置信区间",
+                                      png, f"条形图：各社区{pick(indicator.label, 'zh')}"))
+        bottom = [u for u in ranked if u.rank == max(v.rank for v in ranked)] if len(ranked) > 1 else []
+        if bottom and compare.NOT_DIFFERENT not in bottom[-1].flags:
+            unit = bottom[-1]
+            self.findings[f"{name}:bottom"] = Finding(
+                name, f"{self.channel_names.get(unit.unit, unit.unit)}{pick(indicator.label, 'zh')}为"
+                      f"{w.pct(unit.estimate) if percent else w.points(unit.estimate)}，在各社区中最低，"
+                      f"且与最高的社区差异显著", unit.estimate)
+        return blocks
+
+    def _league(self, indicator: Indicator):
+        units = rank_units_by(indicator, self.sample, self.plan, "_channel")
+        percent = indicator.on_percent_scale
+        rows = []
+        for unit in units:
+            name = self.channel_names.get(unit.unit, unit.unit)
+            if unit.rank is None:
+                rows.append((w.DASH, name, w.DASH, w.DASH, w.count(unit.n), compare.LABELS[compare.INSUFFICIENT]))
+                continue
+            fake = _as_estimate(unit)
+            rows.append((str(unit.rank), name, w.value(fake, percent), w.interval(fake, percent), w.count(unit.n),
+                         "、".join(compare.LABELS[f] for f in unit.flags)))
+        return rows, [u for u in units if u.rank is not None]
+
+    def block_league(self, names: list[str]) -> list[Block]:
+        indicators = [self.plan.indicator(n) for n in names]
+        per_unit = {i.name: estimate_by(i, self.sample, self.plan, "_channel") for i in indicators}
+        rows = []
+        for code in sorted(self.sample.frame["_channel"].dropna().unique()):
+            cells = [self.channel_names.get(code, code)]
+            for indicator in indicators:
+                result = per_unit[indicator.name].get(code)
+                small = result is None or result.n < self.plan.min_n
+                cells.append(compare.LABELS[compare.INSUFFICIENT] if small else
+                             f"{w.value(result, indicator.on_percent_scale)}（{w.count(result.n)}）")
+            rows.append(tuple(cells))
+        overall = ["全部"] + [f"{w.value(self.estimate(i), i.on_percent_scale)}（{w.count(self.estimate(i).n)}）"
+                              for i in indicators]
+        rows.append(tuple(overall))
+        table = self.table("league", "分社区主要指标汇总", ("社区",) + tuple(pick(i.label, "zh") for i in indicators),
+                           rows, ("注：括号内为有效样本数；样本不足的社区不计算指标。",), (False,) + (True,) * len(indicators))
+        return [Paragraph(f"各社区主要指标见{table.label}。", (table.label,)), table]
+
+    def block_mentions(self, spec: str | dict) -> list[Block]:
+        name = spec if isinstance(spec, str) else spec["question"]
+        frame = self.sample.frame
+        variable = self.r.dataset.variables[name]
+        topic = spec.get("label", _plain_label(variable.label)) if isinstance(spec, dict) else _plain_label(variable.label)
+        columns = [c for c in variable.columns if c in frame]
+        answered = frame[columns[0]].notna()
+        shares = []
+        for code, column in zip(variable.codes, columns):
+            values = frame[column].where(answered).astype("Float64")
+            result = proportion(values)
+            shares.append((variable.choice_label(code), result))
+        shares.sort(key=lambda item: -item[1].estimate)
+        rows = [(str(i), label, w.count(r.extra["count"]), w.pct(r.estimate), w.interval(r, True))
+                for i, (label, r) in enumerate(shares, 1)]
+        table = self.table(f"mentions_{name}", f"{topic}（提及率）",
+                           ("排序", "选项", "提及人数", "提及率", "95%置信区间"), rows,
+                           (f"注：提及率＝选择该项的人数÷回答该题的人数（{w.count(int(answered.sum()))}人），可多选，合计超过100%。",),
+                           (True, False, True, True, True))
+        top = "、".join(f"{label}（{w.pct(r.estimate)}）" for label, r in shares[:3])
+        text = f"在{topic}中，排在前三位的依次是{top}（见{table.label}）。"
+        from surveyapp.reporting import charts
+        png = charts.bar_chart([label for label, _ in shares], [r.estimate * 100 for _, r in shares],
+                               low=[r.ci_low * 100 for _, r in shares], high=[r.ci_high * 100 for _, r in shares])
+        return [Paragraph(text, (table.label,)), table,
+                self.figure(f"mentions_{name}", f"{topic}提及率", png, f"条形图：{topic}提及率")]
+
+    def block_matrix(self, spec: dict) -> list[Block]:
+        dataset, frame = self.r.dataset, self.sample.frame
+        rows_ = [v for v in dataset.variables.values() if v.matrix == spec["group"]]
+        results = []
+        for variable in rows_:
+            answers = frame[variable.name].astype(object)
+            valid = answers.notna() & ~answers.isin(variable.non_substantive)
+            values = answers.isin(spec["codes"]).astype(float).where(valid)
+            results.append((_plain_label(variable.label), proportion(values)))
+        results.sort(key=lambda item: -item[1].estimate)
+        rows = [(label, w.pct(r.estimate), w.interval(r, True), w.count(r.n)) for label, r in results]
+        table = self.table(f"matrix_{spec['group']}", f"各类问题{spec['label']}的比例",
+                           ("问题", "比例", "95%置信区间", "有效回答"), rows,
+                           ("注：以有效回答为基数，不含“不清楚”。",), (False, True, True, True))
+        top = "、".join(f"{label}（{w.pct(r.estimate)}）" for label, r in results[:3])
+        return [Paragraph(f"受访者{spec['label']}比例最高的问题依次是{top}（见{table.label}）。", (table.label,)), table]
+
+    def block_themes(self, names: list[str]) -> list[Block]:
+        texts = pd.concat([self.sample.frame[n] for n in names if n in self.sample.frame], ignore_index=True)
+        counts = [t for t in openanswers.theme_counts(texts) if t["count"] > 0]
+        base = counts[0]["base_n"] if counts else 0
+        if not counts:
+            return [Paragraph("受访者填写的意见建议较少，未形成集中的主题。")]
+        rows = [(t["label"], w.count(t["count"]), w.pct(t["share"]), (t["examples"] or [""])[0]) for t in counts[:8]]
+        table = self.table("themes", "群众意见建议主题分布", ("主题", "提及人次", "占填写人数", "示例（已隐去个人信息）"),
+                           rows, (f"注：共{w.count(base)}条有效意见；一条意见可涉及多个主题；示例已隐去电话、证件号等个人信息。",),
+                           (False, True, True, False))
+        top = "、".join(f"{t['label']}（{w.pct(t['share'])}）" for t in counts[:3])
+        return [Paragraph(f"在{w.count(base)}条有效意见建议中，提及较多的主题依次是{top}（见{table.label}）。",
+                          (table.label,)), table]
+
+    def fired(self) -> list[tuple[Rule, Finding]]:
+        """The layout's rules whose conditions hold, each with the finding it answers."""
+        out = []
+        for rule in self.r.layout.rules:
+            finding = self.findings.get(rule.indicator)
+            if rule.fell:
+                finding = self.findings.get(f"{rule.indicator}:fell")
+            elif rule.bottom_unit:
+                finding = self.findings.get(f"{rule.indicator}:bottom")
+            elif finding is None or not (
+                    (rule.below is not None and finding.estimate < rule.below)
+                    or (rule.above is not None and finding.estimate > rule.above)):
+                finding = None
+            if finding is not None:
+                out.append((rule, finding))
+        return out
+
+    def block_problems(self, _argument: Any) -> list[Block]:
+        fired = self.fired()
+        if not fired:
+            return [Paragraph("从本次调查结果看，各项指标未触及预设的问题阈值，未发现突出问题。")]
+        items = [f"{rule.problem}。{_sentence(finding.text)}" for rule, finding in fired]
+        return [Paragraph("结合调查数据，当前工作中存在以下主要问题："),
+                ItemList(tuple(w.enumerate_points(items)), ordered=False)]
+
+    def block_causes(self, _argument: Any) -> list[Block]:
+        fired = self.fired()
+        if not fired:
+            return [Paragraph("本期未发现需要专门分析原因的突出问题。")]
+        items = [rule.cause for rule, _ in fired]
+        return [Paragraph("结合调查结果和日常工作情况分析，上述问题的可能原因主要有："),
+                ItemList(tuple(w.enumerate_points(items)), ordered=False)]
+
+    def suggestion_sections(self, depth: int) -> tuple[Section, ...]:
+        sections = []
+        for index, (rule, finding) in enumerate(self.fired(), 1):
+            suggestion = rule.suggestion
+            goal = suggestion.get("goal")
+            target = suggestion.get("target", "").format(goal=w.pct(goal) if isinstance(goal, float) and goal <= 1
+                                                          else goal)
+            text = f"针对“{_clause(finding.text)}”的情况，{suggestion['action']}。{target}。"
+            sections.append(Section(f"suggestion_{index}", suggestion["title"], (Paragraph(text),), (),
+                                    heading_label(depth, index)))
+        if not sections:
+            sections.append(Section("suggestion_keep", "巩固现有工作成效",
+                                    (Paragraph("建议保持现有工作力度，持续开展调查，跟踪各项指标变化。"),), (),
+                                    heading_label(depth, 1)))
+        return tuple(sections)
+
+    def block_suggestions(self, _argument: Any) -> list[Block]:   # replaced by subsections in ``section``
+        return []
+
+    def block_conclusion(self, _argument: Any) -> list[Block]:
+        headline = [n for n in ("safety_rate", "satisfaction_rate", "visibility_rate") if n in self.findings]
+        parts = [f"{pick(self.plan.indicator(n).label, 'zh')}{w.pct(self.findings[n].estimate)}" for n in headline]
+        fired = self.fired()
+        text = f"本次调查共获得有效问卷{self.context['valid']}份。调查结果显示，" + "，".join(parts) + "。"
+        if fired:
+            text += f"调查同时发现{len(fired)}个方面的问题，建议针对上述问题落实整改措施，并在下一期调查中跟踪检验成效。"
+        else:
+            text += "建议保持现有工作力度，并在下一期调查中继续跟踪各项指标。"
+        return [Paragraph(text)]
+
+    def block_indicator_table(self, _argument: Any) -> list[Block]:
+        rows = []
+        for indicator in self.plan.indicators:
+            if indicator.kind == "admin":
+                continue
+            result = self.estimate(indicator)
+            percent = indicator.on_percent_scale
+            rows.append((pick(indicator.label, "zh"), w.value(result, percent), w.interval(result, percent),
+                         w.count(result.n), result.method))
+        return [self.table("all_indicators", "主要指标统计表", ("指标", "估计值", "95%置信区间", "有效样本", "区间方法"),
+                           rows, (), (False, True, True, True, False))]
+
+    def block_definitions(self, _argument: Any) -> list[Block]:
+        items = [definition_text(self, indicator) for indicator in self.plan.indicators]
+        return [ItemList(tuple(items)),
+                Paragraph(statistics_note(self), kind="note")]
+
+    def block_questionnaire(self, _argument: Any) -> list[Block]:
+        items = []
+        for question in self.r.form.questions():
+            if question.type in ("calculate", "note") or question.name.endswith("_other"):
+                continue
+            choices = [pick(c.label, "zh") for c in self.r.form.choices.get(question.list_name or "", ())]
+            if question.or_other:
+                choices.append("其他（请注明）")
+            text = pick(question.label, "zh").rstrip("：:")
+            items.append(text + (f"（{'；'.join(choices)}）" if choices else ""))
+        return [ItemList(tuple(items), ordered=False)]
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def estimate(self, indicator: Indicator):
+        if indicator.name not in self.estimates:
+            self.estimates[indicator.name] = estimate(indicator, self.sample, self.plan)
+        return self.estimates[indicator.name]
+
+    def _codes(self, name: str) -> list[str]:
+        """Categories in questionnaire order (channels in declaration order)."""
+        if name == "_channel":
+            return list(self.channel_names)
+        return list(self.r.dataset.variables[name].codes)
+
+    def _question_label(self, name: str) -> str:
+        if name == "_channel":
+            return "社区"
+        return re.sub(r"^[A-Z]\d+[a-z]?\s*", "", _plain_label(self.r.dataset.variables[name].label))
+
+    def _choice_label(self, name: str, code: str) -> str:
+        if name == "_channel":
+            return self.channel_names.get(code, code)
+        return self.r.dataset.variables[name].choice_label(code)
+
+
+def _as_estimate(unit):
+    from surveyapp.analysis.results import Estimate
+    return Estimate(unit.estimate, math.nan, unit.ci_low, unit.ci_high, unit.n, "")
+
+
+def _key(title: str) -> str:
+    return re.sub(r"\W+", "_", title).strip("_")
+
+
+def _plain_label(label: dict | str) -> str:
+    """A question label without its item code and trailing question mark ("B1 您…？" -> "您…")."""
+    text = pick(label, "zh") if isinstance(label, dict) else label
+    return re.sub(r"^[A-Z]\d+[a-z]?\s*", "", text).rstrip("？?：:")
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith("。") else text + "。"
+
+
+def _clause(text: str) -> str:
+    return text.rstrip("。；")
+
+
+def period_name(wave: str | None, frame: pd.DataFrame | None) -> str:
+    """2026Q4 -> 2026年第四季度, 2026H1 -> 2026年上半年; else the wave name or the data's dates."""
+    if wave:
+        match = re.fullmatch(r"(\d{4})Q([1-4])", wave)
+        if match:
+            return f"{match[1]}年第{'一二三四'[int(match[2]) - 1]}季度"
+        match = re.fullmatch(r"(\d{4})H([12])", wave)
+        if match:
+            return f"{match[1]}年{'上下'[int(match[2]) - 1]}半年"
+        return wave
+    if frame is None or frame.empty:
+        return ""
+    local = frame["_submitted_at"].dt.tz_convert("Asia/Shanghai")
+    return f"{chinese_date(local.min())}至{chinese_date(local.max())}"
+
+
+def chinese_date(day) -> str:
+    """2026-10-01 -> 2026年10月1日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def method_paragraphs(builder: _Builder) -> list[str]:
+    """The method section: when, who, how, how many, weighting and precision (AAPOR-style disclosure)."""
+    study, sample = builder.r.form.study, builder.sample
+    frame, quality = builder.received, sample.quality
+    local = frame["_submitted_at"].dt.tz_convert("Asia/Shanghai") if len(frame) else None
+    dates = f"{chinese_date(local.min())}至{chinese_date(local.max())}" if local is not None else "—"
+    modes = frame["_mode"].value_counts()
+    mode_text = "、".join(f"{MODE_NAMES.get(m, m)}{w.count(n)}份" for m, n in modes.items())
+    excluded = [f"{label}{quality.get(key, 0)}份" for key, label in
+                (("speeder", "答题用时过短"), ("straightliner", "矩阵题规律性作答"), ("duplicate", "重复提交"))
+                if quality.get(key)]
+    valid, received = len(sample.frame), len(frame)
+    out = [f"调查时间为{dates}，调查对象为{study.population.rstrip('。')}，抽样方式为"
+           f"{SAMPLING_NAMES.get(study.sampling, study.sampling)}，调查方式为{mode_text or '—'}。",
+           f"共回收问卷{w.count(received)}份。经质量审核，"
+           + (f"标记并剔除{w.count(quality.get('flagged', 0))}份（{'，'.join(excluded)}；一份问卷可能同时存在多种情况），"
+              if quality.get("flagged") else "未发现需要剔除的问卷，")
+           + f"有效问卷{w.count(valid)}份，有效率{w.pct(valid / received) if received else w.DASH}。"
+           "被剔除的问卷仍完整保存，未作删除。"]
+    out.append(weighting_sentence(sample))
+    if study.sampling in PROBABILITY_SAMPLING:
+        deff = sample.weighting.get("weights_kish_deff", 1.0) if sample.weighting.get("weighted") else 1.0
+        moe = margin_of_error(valid, 0.5, deff) * 100 if valid else math.nan
+        out.append(f"在95%置信水平下，总体比例估计的最大抽样误差约为±{moe:.1f}个百分点（设计效应{deff:.2f}）。")
+    else:
+        out.append("本次调查为非概率抽样，结果反映受访者的意见，不宜直接推断总体，未计算抽样误差；"
+                   "报告中的置信区间按简单随机抽样近似计算，仅供参考。")
+    out.append(statistics_note(builder))
+    return out
+
+
+def weighting_sentence(sample: Sample) -> str:
+    info = sample.weighting
+    if not info.get("weighted"):
+        return "数据未加权，各项比例以有效回答为基数直接计算。"
+    return (f"数据按{'、'.join(info['margins'])}的总体结构进行{'事后分层' if info['method'] == 'poststratify' else '迭代（raking）'}"
+            f"加权，权数范围{info['weights_min']:.2f}～{info['weights_max']:.2f}，Kish设计效应{info['weights_kish_deff']:.2f}；"
+            f"{info['n_unweighted']}份问卷因相关信息缺失未参与加权估计。")
+
+
+def statistics_note(builder: _Builder) -> str:
+    return ("比例的95%置信区间采用Wilson方法（样本较少时采用Clopper-Pearson精确法，加权时采用logit方法），"
+            "得分的置信区间采用t分布；两期比较采用两独立样本比例z检验（加权时采用设计标准误），显著性水平为0.05，"
+            f"不显著的变化不表述为上升或下降；分社区排名要求有效样本不少于{builder.plan.min_n}份，"
+            f"人数少于{builder.plan.suppress_below}人的单元格不予显示。")
+
+
+def ranking_sentence(builder: _Builder, indicator: Indicator, ranked: list, overall, table_label: str) -> str:
+    name = pick(indicator.label, "zh")
+    if len(ranked) < 2:
+        return f"各社区有效样本不足{builder.plan.min_n}份，未进行排名（见{table_label}）。"
+    percent = indicator.on_percent_scale
+    fmt = w.pct if percent else w.points
+    best, worst = ranked[0], ranked[-1]
+    names = builder.channel_names
+    same = [names.get(u.unit, u.unit) for u in ranked[1:] if compare.NOT_DIFFERENT in u.flags]
+    text = (f"分社区看，{names.get(best.unit, best.unit)}{name}最高（{fmt(best.estimate)}），"
+            f"{names.get(worst.unit, worst.unit)}最低（{fmt(worst.estimate)}），全部受访者为{fmt(overall.estimate)}")
+    if same:
+        text += f"；{'、'.join(same)}与最高的社区差异不显著"
+    return text + f"（见{table_label}）。"
+
+
+def definition_text(builder: _Builder, indicator: Indicator) -> str:
+    label = pick(indicator.label, "zh")
+    if indicator.kind == "admin":
+        return f"{label}：{indicator.numerator}÷{indicator.denominator}×{indicator.per:,.0f}（管理数据）。"
+    if indicator.kind == "composite":
+        parts = "＋".join(f"{weight}×{pick(builder.plan.indicator(n).label, 'zh')}"
+                         for n, weight in indicator.components.items())
+        return f"{label}：{parts}（率按百分数计）。"
+    variable = builder.r.dataset.variables[indicator.question]
+    question = _plain_label(variable.label)
+    excluded = "、".join(variable.choice_label(c) for c in indicator.exclude if c in variable.codes)
+    note = f"，不含“{excluded}”" if excluded else ""
+    if indicator.kind == "score":
+        mapping = "、".join(f"{variable.choice_label(c)}{v:g}分" for c, v in indicator.scores.items())
+        return f"{label}：“{question}”各选项赋值（{mapping}）的平均分{note}。"
+    codes = indicator.positive or indicator.any_of
+    chosen = "、".join(variable.choice_label(c) for c in codes)
+    return f"{label}：“{question}”回答“{chosen}”的人数占有效回答人数的比例{note}。"
+
+
+def build_report(request: ReportRequest) -> Report:
+    """The whole report for ``request``."""
+    return _Builder(request).report()

@@ -1,0 +1,134 @@
+"""Report layouts: the YAML files in ``reports/`` that say which sections a report has, in
+which order, what each shows, and which rules turn findings into problems and suggestions.
+
+A layout is data, not code: a researcher edits titles, order and wording there. This
+module reads one and checks that every block kind, indicator and question it names exists,
+reporting each problem with its file and line like a questionnaire file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from surveyapp.analysis.plan import Plan
+from surveyapp.questionnaire.errors import Problem, QuestionnaireError
+from surveyapp.questionnaire.schema import Questionnaire
+from surveyapp.questionnaire.yaml_source import parse_document
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
+"""The bundled layouts (top-level ``reports/``)."""
+
+# Block kinds and the argument each takes: none, indicator names, a question, ...
+BLOCK_KINDS = {"text", "method", "composition", "indicators", "ranking", "mentions", "matrix", "league",
+               "themes", "problems", "causes", "suggestions", "conclusion", "indicator_table", "definitions",
+               "questionnaire"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a finding becomes a problem, with its cause and suggestion."""
+
+    indicator: str
+    problem: str
+    cause: str
+    suggestion: dict[str, Any]
+    below: float | None = None
+    above: float | None = None
+    fell: bool = False
+    bottom_unit: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A parsed layout: its sections (as plain nested dicts) and rules."""
+
+    name: str
+    form_id: str
+    title: str
+    subtitle: str
+    preface: str
+    sections: tuple[dict[str, Any], ...]
+    appendices: tuple[dict[str, Any], ...]
+    rules: tuple[Rule, ...] = ()
+    source: str = field(default="", compare=False)
+
+
+def layout_path(name: str, directory: Path | None = None) -> Path:
+    """The file of layout ``name`` (e.g. community_policing -> reports/community_policing.yaml)."""
+    return (directory or LAYOUTS) / f"{name}.yaml"
+
+
+def available_layouts(form_id: str, directory: Path | None = None) -> list[str]:
+    """Names of the layouts written for questionnaire ``form_id``."""
+    names = []
+    for path in sorted((directory or LAYOUTS).glob("*.yaml")):
+        doc = parse_document(path.read_text(encoding="utf-8"), path.name)
+        if doc.get("form_id") == form_id:
+            names.append(path.stem)
+    return names
+
+
+def load_layout(path: Path, form: Questionnaire, plan: Plan) -> Layout:
+    """Read and check a layout against the questionnaire and its analysis plan.
+
+    :raises QuestionnaireError: listing every problem with its line.
+    """
+    doc = parse_document(path.read_text(encoding="utf-8"), path.name)
+    problems: list[Problem] = []
+    checker = _Checker(path.name, form, plan, problems)
+    for section in list(doc.get("sections") or []) + list(doc.get("appendices") or []):
+        checker.section(section)
+    rules = tuple(checker.rule(item) for item in doc.get("rules") or [])
+    if problems:
+        raise QuestionnaireError(problems)
+    return Layout(str(doc.get("name") or path.stem), str(doc.get("form_id") or ""), str(doc.get("title") or ""),
+                  str(doc.get("subtitle") or ""), str(doc.get("preface") or ""), tuple(doc.get("sections") or ()),
+                  tuple(doc.get("appendices") or ()), tuple(r for r in rules if r is not None), path.name)
+
+
+class _Checker:
+    def __init__(self, source: str, form: Questionnaire, plan: Plan, problems: list[Problem]):
+        self.source, self.form, self.plan, self.problems = source, form, plan, problems
+        self.indicators = {i.name for i in plan.indicators}
+
+    def add(self, where: Any, code: str, **params: Any) -> None:
+        self.problems.append(Problem(self.source, f"line {getattr(where, 'line', 0)}", code, params))
+
+    def section(self, section: Any) -> None:
+        if not isinstance(section, dict) or not section.get("title"):
+            self.add(section, "plan_missing_key", key="title")
+            return
+        for block in section.get("blocks") or []:
+            self.block(section, block)
+        for child in section.get("children") or []:
+            self.section(child)
+
+    def block(self, section: dict, block: Any) -> None:
+        kind, argument = (block, None) if isinstance(block, str) else next(iter(block.items()), (None, None))
+        if kind not in BLOCK_KINDS:
+            self.add(section, "plan_bad_value", key="blocks", value=kind, reason=" / ".join(sorted(BLOCK_KINDS)))
+            return
+        if kind == "mentions" and isinstance(argument, dict):
+            argument = argument.get("question")
+        names = argument if isinstance(argument, list) else [argument] if isinstance(argument, str) else []
+        if kind in ("indicators", "ranking", "league"):
+            for name in names:
+                if name not in self.indicators:
+                    self.add(section, "plan_unknown_indicator", name=name)
+        elif kind in ("mentions", "composition", "themes"):
+            for name in names:
+                if name != "_channel" and self.form.question(name) is None:
+                    self.add(section, "plan_unknown_question", name=name)
+
+    def rule(self, item: Any) -> Rule | None:
+        if not isinstance(item, dict) or item.get("indicator") not in self.indicators:
+            self.add(item, "plan_unknown_indicator", name=(item or {}).get("indicator") if isinstance(item, dict) else item)
+            return None
+        for key in ("problem", "cause", "suggestion"):
+            if not item.get(key):
+                self.add(item, "plan_missing_key", key=key)
+                return None
+        return Rule(item["indicator"], str(item["problem"]), str(item["cause"]), dict(item["suggestion"]),
+                    item.get("below"), item.get("above"), bool(item.get("fell")), bool(item.get("bottom_unit")))

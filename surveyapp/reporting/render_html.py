@@ -1,0 +1,71 @@
+"""The report as HTML: one document for the web view (printable) and for the PDF.
+
+The layout is ``reports/templates/report.html.j2`` with ``reports/report.css`` inlined, both
+editable by a researcher. Text is autoescaped; charts are embedded as data: URIs, so the page
+needs nothing from the network. ``standalone=False`` gives only the ``<article>`` for embedding
+in an app page (which then serves report.css itself: the app's CSP forbids inline styles).
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from surveyapp.reporting.document import Figure, ItemList, Paragraph, Report, Table
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
+"""The bundled layouts folder (top-level ``reports/``): templates/ and report.css."""
+
+META_LABELS = {"n": "有效样本量", "data_checksum": "数据校验值（SHA-256）", "cutoff": "数据截止时间",
+               "software": "生成软件", "versions": "软件版本", "fonts": "字体", "weights": "加权"}
+
+
+@lru_cache(maxsize=8)
+def _environment(layouts_dir: Path) -> Environment:
+    env = Environment(loader=FileSystemLoader(layouts_dir / "templates"), autoescape=select_autoescape(
+        ["html", "j2"], default_for_string=True), trim_blocks=False, auto_reload=True)
+    env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
+    env.tests.update(paragraph=lambda b: isinstance(b, Paragraph), item_list=lambda b: isinstance(b, ItemList),
+                     table=lambda b: isinstance(b, Table), figure=lambda b: isinstance(b, Figure))
+    return env
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, dict):
+        return "；".join(f"{key} {_display(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "、".join(_display(item) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def meta_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """The provenance block's (label, value) pairs: known keys in Chinese, others by name."""
+    return [(META_LABELS.get(key, key), _display(value)) for key, value in meta.items() if value not in (None, "")]
+
+
+def report_css(layouts_dir: Path | None = None) -> str:
+    """The report stylesheet (for an app page that embeds the fragment)."""
+    return ((layouts_dir or LAYOUTS) / "report.css").read_text(encoding="utf-8")
+
+
+def render_html(report: Report, *, standalone: bool = True, layouts_dir: Path | None = None) -> str:
+    """The report as a whole HTML document, or (``standalone=False``) its ``<article>`` only."""
+    layouts_dir = Path(layouts_dir or LAYOUTS).resolve()
+    template = _environment(layouts_dir).get_template("report.html.j2")
+    keywords = ["调研报告", *(report.meta.get("keywords") or ())]
+    seen: dict[str, int] = {}
+
+    def anchor(key: str) -> str:  # unique ids when a table is shown twice (body and appendix)
+        seen[key] = seen.get(key, 0) + 1
+        return key if seen[key] == 1 else f"{key}-{seen[key]}"
+
+    return template.render(report=report, standalone=standalone, keywords=keywords, anchor=anchor, meta_rows=meta_rows(
+        {k: v for k, v in report.meta.items() if k != "keywords"}),
+        css=Markup(report_css(layouts_dir)) if standalone else "")

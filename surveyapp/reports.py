@@ -1,0 +1,109 @@
+"""Building 调研报告 from stored responses: the service the CLI and the web pages call.
+
+``build`` reads the responses, the analysis plan, the questionnaire and a layout,
+and returns the report document; ``render`` turns it into docx, pdf, html or md.
+A report records what it was built from (questionnaire versions, filters, data
+cut-off, n, software version, a checksum of the data), and the same inputs give
+the same document: nothing in it depends on the time it was built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+
+from surveyapp import datasets, studies
+from surveyapp.extensions import db
+from surveyapp.models import Questionnaire
+from surveyapp.questionnaire import from_definition
+from surveyapp.reporting.build import ReportRequest, build_report
+from surveyapp.reporting.document import Report
+from surveyapp.reporting.layout import available_layouts, layout_path, load_layout
+
+FORMATS = ("docx", "pdf", "html", "md")
+
+
+class ReportError(ValueError):
+    """The report cannot be built as asked; the message says why."""
+
+
+def build(form_id: str, *, layout: str | None = None, wave: str | None = None, compare_with: str | None = None,
+          channels: tuple[str, ...] = (), progress: Callable[[str], None] | None = None) -> Report:
+    """The report of questionnaire ``form_id`` for ``wave`` (all responses when None)."""
+    step = progress or (lambda _label: None)
+    questionnaire = db.session.scalar(select_form(form_id))
+    if questionnaire is None or questionnaire.current_version is None:
+        raise ReportError(f"问卷“{form_id}”不存在 (no questionnaire '{form_id}')")
+    form = from_definition(questionnaire.current_version.definition)
+    plan = studies.plan_for(form_id)
+    names = [layout] if layout else available_layouts(form_id)
+    if not names:
+        raise ReportError(f"没有适用于“{form_id}”的报告模板 (no report layout for '{form_id}' in reports/)")
+    path = layout_path(names[0])
+    if not path.exists():
+        raise ReportError(f"报告模板不存在 (no layout '{names[0]}')")
+    step("读取答卷 (reading responses)")
+    waves = [w for w in (wave, compare_with) if w]
+    try:
+        dataset = datasets.load_dataset(form_id, channels=channels or None, waves=waves or None)
+    except studies.StudyError as exc:
+        raise ReportError(str(exc)) from None
+    step("统计分析 (analysing)")
+    request = ReportRequest(dataset, plan, form, load_layout(path, form, plan), wave, compare_with, tuple(channels),
+                            provenance(form_id, dataset.frame, dataset.versions))
+    return build_report(request)
+
+
+def select_form(form_id: str):
+    from sqlalchemy import select
+    return select(Questionnaire).where(Questionnaire.form_id == form_id)
+
+
+def provenance(form_id: str, frame: pd.DataFrame, versions: tuple[int, ...]) -> dict:
+    """What the report was built from; the date is the data cut-off, so rebuilding changes nothing."""
+    cutoff = frame["_submitted_at"].max() if len(frame) else None
+    local = cutoff.tz_convert("Asia/Shanghai") if cutoff is not None else None
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
+    return {"questionnaire": form_id, "versions": list(versions),
+            "data_cutoff": cutoff.isoformat() if cutoff is not None else None,
+            "date": f"{local.year}年{local.month}月{local.day}日" if local is not None else "",
+            "generated_at": cutoff.isoformat() if cutoff is not None else None,
+            "data_checksum": digest.hexdigest(), "software": f"SurveyApp {version('surveyapp')}"}
+
+
+def render(report: Report, fmt: str) -> bytes | tuple[str, dict[str, bytes]]:
+    """The report in ``fmt``: bytes for docx/pdf/html, (text, figure files) for md."""
+    if fmt == "docx":
+        from surveyapp.reporting.render_docx import render_docx
+        return render_docx(report)
+    if fmt == "pdf":
+        from surveyapp.reporting.render_pdf import render_pdf
+        return render_pdf(report)
+    if fmt == "html":
+        from surveyapp.reporting.render_html import render_html
+        return render_html(report).encode("utf-8")
+    if fmt == "md":
+        from surveyapp.reporting.render_markdown import render_markdown
+        return render_markdown(report)
+    raise ReportError(f"unknown format '{fmt}' ({', '.join(FORMATS)})")
+
+
+def write(report: Report, fmt: str, output: Path) -> list[Path]:
+    """Write the report to ``output`` (Markdown also writes its figures beside it); the files written."""
+    rendered = render(report, fmt)
+    if fmt != "md":
+        output.write_bytes(rendered)
+        return [output]
+    text, files = rendered
+    output.write_text(text, encoding="utf-8")
+    written = [output]
+    for relative, data in files.items():
+        target = output.parent / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written.append(target)
+    return written
