@@ -182,7 +182,7 @@ class _Builder:
         table = self.table(f"indicators_{names[0]}", "、".join(pick(self.plan.indicator(n).label, "zh")
                                                                 for n in names[:2]) + "等指标", header, rows,
                            ("注：率以有效回答为基数，不含“说不清”“不了解”等回答；得分按百分制计算。",),
-                           (False,) + (True,) * (len(header) - 1))
+                           tuple(h not in ("指标", "显著性") for h in header))
         return [Paragraph("调查显示，" + "；".join(sentences) + f"（见{table.label}）。", (table.label,)), table]
 
     def block_ranking(self, name: str) -> list[Block]:

@@ -112,8 +112,9 @@ def fontconfig_conf() -> str:
     aliases = sorted({official: fallback for official, fallback in FONTS.values()}.items())
     lines = [f'  <alias binding="same"><family>{official}</family><prefer><family>{fallback}</family></prefer></alias>'
              for official, fallback in aliases]
-    return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
-            '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n' + "\n".join(lines) + "\n</fontconfig>\n")
+    head = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">', "<fontconfig>",
+            '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>']
+    return "\n".join(head + lines + ["</fontconfig>", ""])
 
 
 # -- blocks ------------------------------------------------------------------------------------------------------
@@ -291,7 +292,11 @@ def _set_properties(document, report: Report) -> None:
     properties.author = properties.last_modified_by = report.organisation or "SurveyApp"
     properties.keywords = str(report.meta.get("keywords") or "调研报告；社区治安；警务满意度")
     properties.category = "调研报告"
-    properties.comments = json.dumps(report.meta, ensure_ascii=False, sort_keys=True, default=str)
+    # Word limits a core property to 255 characters: the key provenance only (the full record is
+    # the report's 数据与生成信息 section).
+    keys = ("questionnaire", "versions", "wave", "compare_with", "n_valid", "data_checksum", "software")
+    provenance = {k: report.meta[k] for k in keys if report.meta.get(k) not in (None, "", [])}
+    properties.comments = json.dumps(provenance, ensure_ascii=False, sort_keys=True, default=str)[:255]
     properties.created = properties.modified = _fixed_date(report.meta.get("generated_at"))
     properties.revision = 1
     package = document.part.package

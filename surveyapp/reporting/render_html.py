@@ -9,6 +9,7 @@ in an app page (which then serves report.css itself: the app's CSP forbids inlin
 from __future__ import annotations
 
 import base64
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,17 @@ from surveyapp.reporting.document import Figure, ItemList, Paragraph, Report, Ta
 LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
 """The bundled layouts folder (top-level ``reports/``): templates/ and report.css."""
 
-META_LABELS = {"n": "有效样本量", "data_checksum": "数据校验值（SHA-256）", "cutoff": "数据截止时间",
-               "software": "生成软件", "versions": "软件版本", "fonts": "字体", "weights": "加权"}
+# The provenance block shows these keys of Report.meta, in this order (the others stay out of the text).
+META_LABELS = {"questionnaire": "问卷", "versions": "问卷版本", "wave": "调查期次", "compare_with": "对比期次",
+               "channels": "渠道", "data_cutoff": "数据截止时间", "n_received": "回收问卷（份）",
+               "n_valid": "有效问卷（份）", "n": "有效样本量", "data_checksum": "数据校验值（SHA-256）",
+               "layout": "报告模板", "software": "生成软件", "fonts": "PDF字体"}
 
 
 @lru_cache(maxsize=8)
 def _environment(layouts_dir: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(layouts_dir / "templates"), autoescape=select_autoescape(
-        ["html", "j2"], default_for_string=True), trim_blocks=False, auto_reload=True)
+        ["html", "j2"], default_for_string=True), auto_reload=True)
     env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
     env.tests.update(paragraph=lambda b: isinstance(b, Paragraph), item_list=lambda b: isinstance(b, ItemList),
                      table=lambda b: isinstance(b, Table), figure=lambda b: isinstance(b, Figure))
@@ -46,8 +50,15 @@ def _display(value: Any) -> str:
 
 
 def meta_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
-    """The provenance block's (label, value) pairs: known keys in Chinese, others by name."""
-    return [(META_LABELS.get(key, key), _display(value)) for key, value in meta.items() if value not in (None, "")]
+    """The provenance block's (label, value) pairs, for the keys of META_LABELS that have a value."""
+    return [(label, _display(meta[key])) for key, label in META_LABELS.items() if meta.get(key) not in (None, "", [])]
+
+
+def keywords(report: Report) -> list[str]:
+    """PDF/HTML keywords: 调研报告 and meta["keywords"] (a list, or a string split at ；,、)."""
+    extra = report.meta.get("keywords") or ()
+    extra = re.split(r"[；;，,、\s]+", extra) if isinstance(extra, str) else extra
+    return list(dict.fromkeys(["调研报告", *(str(word) for word in extra if word)]))
 
 
 def report_css(layouts_dir: Path | None = None) -> str:
@@ -59,13 +70,12 @@ def render_html(report: Report, *, standalone: bool = True, layouts_dir: Path | 
     """The report as a whole HTML document, or (``standalone=False``) its ``<article>`` only."""
     layouts_dir = Path(layouts_dir or LAYOUTS).resolve()
     template = _environment(layouts_dir).get_template("report.html.j2")
-    keywords = ["调研报告", *(report.meta.get("keywords") or ())]
     seen: dict[str, int] = {}
 
     def anchor(key: str) -> str:  # unique ids when a table is shown twice (body and appendix)
         seen[key] = seen.get(key, 0) + 1
         return key if seen[key] == 1 else f"{key}-{seen[key]}"
 
-    return template.render(report=report, standalone=standalone, keywords=keywords, anchor=anchor, meta_rows=meta_rows(
-        {k: v for k, v in report.meta.items() if k != "keywords"}),
-        css=Markup(report_css(layouts_dir)) if standalone else "")
+    css = Markup(report_css(layouts_dir)) if standalone else ""
+    return template.render(report=report, standalone=standalone, css=css, keywords=keywords(report),
+                           meta_rows=meta_rows(report.meta), anchor=anchor)

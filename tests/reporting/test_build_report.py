@@ -1,0 +1,144 @@
+"""The resident study's 调研报告 built from simulated responses: structure, numbers, wording, suppression."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+
+import pandas as pd
+import pytest
+
+from surveyapp import export, reports, responses, simulate, studies
+from surveyapp.reporting.document import Paragraph, Table
+from tests.builders import import_file
+from tests.conftest import ROOT
+
+QUESTIONNAIRES = ROOT / "questionnaires"
+UTC = dt.timezone.utc
+WAVES = {"2026Q3": (dt.datetime(2026, 7, 2, tzinfo=UTC), dt.datetime(2026, 9, 28, tzinfo=UTC)),
+         "2026Q4": (dt.datetime(2026, 10, 2, tzinfo=UTC), dt.datetime(2026, 12, 28, tzinfo=UTC))}
+FEW = "c103"   # a community with only a handful of responses in the reported wave
+
+
+def _store(n: int, seed: int, wave: str, channels=None) -> None:
+    target = responses.find_target("community_safety")
+    compiled = responses.compiled_version(target.version_id, target.checksum)
+    profile = simulate.default_profile(compiled, list(WAVES))
+    profile = dataclasses.replace(profile, speeders=0.0, straightliners=0.0)
+    start, end = WAVES[wave]
+    items = (responses.Prepared(r.answers, r.channel, r.started_at, r.submitted_at, r.mode)
+             for r in simulate.simulate(compiled, n, seed, profile, channels=channels, wave=wave, start=start, end=end))
+    responses.store_batch("community_safety", items)
+
+
+@pytest.fixture
+def report(app, tmp_path):
+    """The report of 2026Q4 against 2026Q3, with one community nearly absent in 2026Q4.
+
+    The plan keeps flagged responses in the estimates (``exclude_flagged: false``) so that the
+    CSV recount below needs no quality screening of its own.
+    """
+    import_file(QUESTIONNAIRES / "community_safety.yaml")
+    plan = (QUESTIONNAIRES / "community_safety.analysis.yaml").read_text(encoding="utf-8")
+    (tmp_path / "community_safety.analysis.yaml").write_text(
+        plan.replace("exclude_flagged: true", "exclude_flagged: false"), encoding="utf-8")
+    studies.import_plan(tmp_path / "community_safety.analysis.yaml")
+    others = [c for c in ("c101", "c102", "c201", "c202", "c301", "c302")]
+    _store(700, 11, "2026Q3")
+    _store(700, 12, "2026Q4", channels=others)
+    _store(3, 13, "2026Q4", channels=[FEW])
+    return reports.build("community_safety", wave="2026Q4", compare_with="2026Q3")
+
+
+def _paragraphs(report) -> list[str]:
+    return [b.text for b in report.blocks() if isinstance(b, Paragraph)]
+
+
+def test_the_report_has_the_sections_of_the_genre_in_order(report):
+    """Are the numbered sections, appendices, tables and figures those of a 调研报告?"""
+    top = [s.label + s.title for s in report.sections]
+    assert top == ["一、调研基本情况", "二、调研结果", "三、存在的主要问题", "四、原因分析", "五、对策建议", "六、结论"]
+    assert [s.label for s in report.appendices] == ["附件1", "附件2", "附件3"]
+    assert [c.label for c in report.sections[1].children][:3] == ["（一）", "（二）", "（三）"]
+    assert report.sections[1].children[1].children[0].label == "1."
+    numbers = [t.number for t in report.tables()]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 12
+    assert [f.number for f in report.figures()] == [1, 2, 3]
+    assert report.title.startswith("某区公安分局（示例）2026年第四季度") and "703份有效问卷" in report.subtitle
+
+
+def test_every_rate_in_the_text_equals_the_value_computed_from_the_csv_export(report, app):
+    """Does each indicator sentence's percentage and base match a recount from the exported CSV?"""
+    csv = "".join(export.csv_lines("community_safety")).lstrip("\ufeff")
+    data = pd.read_csv(io.StringIO(csv), dtype=str)
+    submitted = pd.to_datetime(data["submitted_at"], utc=True)
+    wave = data[(submitted >= WAVES["2026Q4"][0]) & (submitted <= WAVES["2026Q4"][1])]
+    plan = studies.plan_for("community_safety")
+    text = "\n".join(_paragraphs(report))
+    checked = 0
+    for indicator in plan.indicators:
+        if indicator.kind not in ("rate", "top2") or indicator.any_of:
+            continue
+        label = indicator.label["zh"]
+        match = re.search(re.escape(label) + r"为([\d.]+)%（95%置信区间[^，]+，有效回答([\d,]+)份）", text)
+        if match is None:
+            continue
+        answers = wave[indicator.question].dropna()
+        answers = answers[~answers.isin(indicator.exclude)]
+        expected = answers.isin(indicator.positive).mean() * 100
+        assert float(match[1]) == pytest.approx(round(expected, 1), abs=0.05), label
+        assert int(match[2].replace(",", "")) == len(answers), label
+        checked += 1
+    assert checked >= 12
+
+
+def test_a_change_that_is_not_significant_is_never_called_a_rise_or_a_fall(report):
+    """Is every 提高/下降 backed by p < 0.05, and every non-significant change worded as such?"""
+    text = "\n".join(_paragraphs(report))
+    for match in re.finditer(r"(提高|下降)[\d.]+(个百分点|分)（p([＝＜])([\d.]+)）", text):
+        assert match[3] == "＜" or float(match[4]) < 0.05, match[0]
+    for match in re.finditer(r"变化不显著（[+−±][\d.]+(个百分点|分)，p＝([\d.]+)）", text):
+        assert float(match[2]) >= 0.05, match[0]
+    for table in report.tables():
+        if "显著性" in table.header:
+            column = table.header.index("显著性")
+            for row in table.rows:
+                sentence = next(s for s in text.split("；") if s.startswith(row[0] + "为") or f"，{row[0]}为" in s
+                                or f"调查显示，{row[0]}为" in s)
+                assert ("变化不显著" in sentence) == (row[column] == "不显著"), sentence
+
+
+def test_small_units_are_suppressed_not_ranked(report):
+    """Is the community with 3 responses 样本不足 in rankings, hidden in counts, and never given a rate?"""
+    name = "翠柏社区（青松街道）"
+    for table in report.tables():
+        for row in table.rows:
+            if name in row:
+                cells = [c for c in row if c != name]
+                assert all("%" not in c and "分" not in c for c in cells), (table.caption, row)
+                assert "样本不足" in cells or "—" in cells, (table.caption, row)
+    for paragraph in _paragraphs(report):
+        assert name not in paragraph or "%" not in paragraph.split(name, 1)[1][:12], paragraph
+
+
+def test_problems_cite_findings_and_suggestions_carry_a_target(report):
+    """Does every problem cite a number, and every suggestion cite its finding and set a target?"""
+    problems = report.sections[2]
+    items = [b for b in problems.blocks if not isinstance(b, (Paragraph, Table))][0].items
+    assert items and all(re.search(r"\d", item) for item in items)
+    suggestions = report.sections[4].children
+    assert suggestions and len(suggestions) == len(items)
+    for section in suggestions:
+        text = section.blocks[0].text
+        assert text.startswith("针对“") and "力争下一期" in text
+
+
+def test_the_same_inputs_give_the_same_document(report, app):
+    """Is the report reproducible: same data and filters, same document and provenance?"""
+    again = reports.build("community_safety", wave="2026Q4", compare_with="2026Q3")
+    assert again == report
+    meta = report.meta
+    assert meta["versions"] == [1] and meta["wave"] == "2026Q4" and len(meta["data_checksum"]) == 64
+    assert meta["n_valid"] == meta["n_received"] == 703 and meta["software"].startswith("SurveyApp")
