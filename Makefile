@@ -14,7 +14,7 @@ DEBIAN_TEST_PACKAGES ?= chromium fonts-wqy-microhei fonts-noto-cjk libpango-1.0-
 
 AXE := tests/js/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install bench debian-packages clean
+.PHONY: run test install bench debian-packages report-fonts clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,15 @@ debian-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    -o DPkg::Lock::Timeout=600 --no-install-recommends $$missing; fi
 
-run: $(STAMP)
+# Reports (Word, PDF, charts) need a CJK font: installed with apt-get when missing and possible.
+REPORT_FONT_PACKAGES ?= fonts-noto-cjk
+
+report-fonts:
+	@dpkg-query -W -f='$${Status}' $(REPORT_FONT_PACKAGES) 2>/dev/null | grep -q "ok installed" || \
+	  $(MAKE) debian-packages DEBIAN_TEST_PACKAGES="$(REPORT_FONT_PACKAGES)" || \
+	  echo "warning: could not install $(REPORT_FONT_PACKAGES); reports need a CJK font (see docs/reports.md)"
+
+run: $(STAMP) report-fonts
 	$(FLASK) db upgrade
 	$(FLASK) questionnaire import questionnaires/
 	$(FLASK) user ensure-admin

@@ -137,3 +137,26 @@ class Report:
 
     def figures(self) -> list[Figure]:
         return [b for b in self.blocks() if isinstance(b, Figure)]
+
+
+# The provenance shown at the end of a report: these keys of Report.meta, in this order.
+PROVENANCE_LABELS = {"questionnaire": "问卷", "versions": "问卷版本", "wave": "调查期次", "compare_with": "对比期次",
+                     "channels": "渠道", "data_cutoff": "数据截止时间", "n_received": "回收问卷（份）",
+                     "n_valid": "有效问卷（份）", "n": "有效样本量", "data_checksum": "数据校验值（SHA-256）",
+                     "layout": "报告模板", "software": "生成软件", "fonts": "字体"}
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, dict):
+        return "；".join(f"{key} {_display(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "、".join(_display(item) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def provenance_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs of what the report was built from, for the keys that have a value."""
+    return [(label, _display(meta[key])) for key, label in PROVENANCE_LABELS.items()
+            if meta.get(key) not in (None, "", [])]

@@ -35,7 +35,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .document import Figure, ItemList, Paragraph, Report, Section, Table
+from surveyapp.reporting.document import Figure, ItemList, Paragraph, Report, Section, Table, provenance_rows
 
 __all__ = ["FONTS", "render_docx", "fontconfig_conf"]
 
@@ -101,6 +101,9 @@ def render_docx(report: Report) -> bytes:
             paragraph.paragraph_format.right_indent = Pt(4 * BODY_PT)   # 右空四字
     for index, appendix in enumerate(report.appendices):
         _add_section(document, appendix, depth=1, new_page=index == 0)
+    rows = provenance_rows(report.meta)
+    if rows:
+        document.add_paragraph("数据与生成信息：" + "；".join(f"{label} {value}" for label, value in rows), style="Note")
 
     buffer = io.BytesIO()
     document.save(buffer)

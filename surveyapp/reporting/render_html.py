@@ -17,17 +17,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from surveyapp.reporting.document import Figure, ItemList, Paragraph, Report, Table
+from surveyapp.reporting.document import Figure, ItemList, Paragraph, Report, Table, provenance_rows
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
 """The bundled layouts folder (top-level ``reports/``): templates/ and report.css."""
-
-# The provenance block shows these keys of Report.meta, in this order (the others stay out of the text).
-META_LABELS = {"questionnaire": "问卷", "versions": "问卷版本", "wave": "调查期次", "compare_with": "对比期次",
-               "channels": "渠道", "data_cutoff": "数据截止时间", "n_received": "回收问卷（份）",
-               "n_valid": "有效问卷（份）", "n": "有效样本量", "data_checksum": "数据校验值（SHA-256）",
-               "layout": "报告模板", "software": "生成软件", "fonts": "PDF字体"}
-
 
 @lru_cache(maxsize=8)
 def _environment(layouts_dir: Path) -> Environment:
@@ -37,21 +30,6 @@ def _environment(layouts_dir: Path) -> Environment:
     env.tests.update(paragraph=lambda b: isinstance(b, Paragraph), item_list=lambda b: isinstance(b, ItemList),
                      table=lambda b: isinstance(b, Table), figure=lambda b: isinstance(b, Figure))
     return env
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, dict):
-        return "；".join(f"{key} {_display(item)}" for key, item in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return "、".join(_display(item) for item in value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
-def meta_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
-    """The provenance block's (label, value) pairs, for the keys of META_LABELS that have a value."""
-    return [(label, _display(meta[key])) for key, label in META_LABELS.items() if meta.get(key) not in (None, "", [])]
 
 
 def keywords(report: Report) -> list[str]:
@@ -78,4 +56,4 @@ def render_html(report: Report, *, standalone: bool = True, layouts_dir: Path | 
 
     css = Markup(report_css(layouts_dir)) if standalone else ""
     return template.render(report=report, standalone=standalone, css=css, keywords=keywords(report),
-                           meta_rows=meta_rows(report.meta), anchor=anchor)
+                           meta_rows=provenance_rows(report.meta), anchor=anchor)

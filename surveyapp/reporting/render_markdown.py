@@ -6,7 +6,7 @@ PNG files it refers to (``figures/图1.png`` …), which the caller writes besid
 
 from __future__ import annotations
 
-from surveyapp.reporting.document import Figure, ItemList, Paragraph, Report, Section, Table
+from surveyapp.reporting.document import Figure, ItemList, Paragraph, Report, Section, Table, provenance_rows
 
 
 def render_markdown(report: Report, figure_dir: str = "figures") -> tuple[str, dict[str, bytes]]:
@@ -59,7 +59,4 @@ def _table(table: Table) -> list[str]:
 
 
 def _provenance(report: Report) -> str:
-    meta = report.meta
-    keys = ("questionnaire", "versions", "wave", "compare_with", "channels", "data_cutoff", "n_received", "n_valid",
-            "data_checksum", "software", "layout")
-    return "报告信息：" + "；".join(f"{k}={meta[k]}" for k in keys if meta.get(k) not in (None, "", []))
+    return "数据与生成信息：" + "；".join(f"{label} {value}" for label, value in provenance_rows(report.meta))

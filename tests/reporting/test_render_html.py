@@ -140,7 +140,7 @@ def test_provenance_block(html):
     pairs = [(tag, text) for tag, text in Outline(html).texts if tag in ("dt", "dd")]
     assert pairs == [("dt", "问卷版本"), ("dd", "1、2"), ("dt", "数据截止时间"), ("dd", "2026-12-31T23:59:00"),
                      ("dt", "有效问卷（份）"), ("dd", "1,938"), ("dt", "生成软件"), ("dd", "SurveyApp 0.1.0"),
-                     ("dt", "PDF字体"), ("dd", "Noto Sans CJK SC、Noto Serif CJK SC")]
+                     ("dt", "字体"), ("dd", "Noto Sans CJK SC、Noto Serif CJK SC")]
     assert '<meta name="keywords" content="调研报告, 社区治安, 满意度">' in html
 
 

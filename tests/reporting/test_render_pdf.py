@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +23,7 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
 def chart_report():
-    """sample_report() with a fourth section of the real charts (Chinese labels), as a report shows them."""
+    """sample_report() with the charts of charts.py (Chinese labels): 图1 redrawn, and a fourth section of three."""
     communities = ["丹霞社区", "青松社区", "白云街社区", "滨江花园社区", "新村社区"]
     values = [88.2, 76.4, 71.0, 64.3, 52.9]
     figures = (
@@ -34,7 +37,15 @@ def chart_report():
             "堆积条形图：很安全41.2%，比较安全38.5%", width_cm=13, number=4))
     report = sample_report()
     extra = Section("charts", "分社区比较", blocks=figures, label=heading_label(1, 4))
-    return replace(report, sections=report.sections + (extra,))
+    visibility = charts.bar_chart(["丹霞社区", "青松社区", "白云街社区"], [93.2, 88.5, 71.0], reference=84.0)
+    return replace(report, sections=tuple(_with_png(s, "f_visibility", visibility) for s in report.sections)
+                   + (extra,))
+
+
+def _with_png(section: Section, key: str, png: bytes) -> Section:
+    """``section`` with the chart of figure ``key`` replaced (the sample's own is a plain matplotlib one)."""
+    blocks = tuple(replace(b, png=png) if isinstance(b, Figure) and b.key == key else b for b in section.blocks)
+    return replace(section, blocks=blocks, children=tuple(_with_png(c, key, png) for c in section.children))
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +68,7 @@ def test_text_has_title_labels_and_page_numbers(pdf):
                   "表1主要指标（2026年第四季度）", "图1各社区见警率（%）", "图2各社区安全感率", "—1—", "—2—"):
         assert label in flat, label
     assert "注：安全感率以有效回答为基数" in flat
-    assert re.search(r"PDF字体：Noto(Sans|Serif)CJKSC", flat)      # the provenance names the fonts used
+    assert re.search(r"字体：Noto(Sans|Serif)CJKSC", flat)      # the provenance names the fonts used
 
 
 def test_cjk_fonts_embedded(pdf):
@@ -80,6 +91,17 @@ def test_a4_pages_and_metadata(pdf):
 
 def test_same_report_same_bytes(pdf):
     assert render_pdf(chart_report()) == pdf.read_bytes()
+
+
+def test_same_bytes_in_another_process(pdf):
+    """No dates, ids or hash()-seeded names: another process (another hash seed) writes the same file."""
+    code = ("import hashlib, sys; from tests.reporting.test_render_pdf import chart_report; "
+            "from surveyapp.reporting.render_pdf import render_pdf; "
+            "sys.stdout.write(hashlib.sha256(render_pdf(chart_report())).hexdigest())")
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)}
+    other = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT,
+                           env=env, timeout=120).stdout
+    assert other == hashlib.sha256(pdf.read_bytes()).hexdigest()
 
 
 def test_pages_as_images(pdf):
