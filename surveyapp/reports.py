@@ -10,13 +10,16 @@ the same document: nothing in it depends on the time it was built.
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
 
-from surveyapp import datasets, studies
+from surveyapp import catalogue, datasets, studies
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire
 from surveyapp.questionnaire import from_definition
@@ -107,3 +110,43 @@ def write(report: Report, fmt: str, output: Path) -> list[Path]:
         target.write_bytes(data)
         written.append(target)
     return written
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the 生成报告 page offers for a questionnaire."""
+
+    title: str
+    waves: list[str]
+    channels: list[tuple[str, str]]
+    layouts: list[str]
+    responses: int
+
+
+def options(form_id: str) -> ReportOptions | None:
+    """Waves, channels and layouts of ``form_id`` (None when it does not exist)."""
+    questionnaire = db.session.scalar(select_form(form_id))
+    if questionnaire is None or questionnaire.current_version is None:
+        return None
+    form = from_definition(questionnaire.current_version.definition)
+    channels = [(c.code, c.label.get("zh") or next(iter(c.label.values()), c.code)) for c in form.channels]
+    return ReportOptions(questionnaire.title, [w.name for w in studies.waves(form_id)], channels,
+                         available_layouts(form_id), catalogue.response_count(form_id))
+
+
+MIMETYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "pdf": "application/pdf", "html": "text/html; charset=utf-8", "md": "application/zip"}
+
+
+def download(report: Report, fmt: str) -> tuple[bytes, str]:
+    """The report as one file to download: Markdown comes zipped with its figures."""
+    rendered = render(report, fmt)
+    if fmt != "md":
+        return rendered, MIMETYPES[fmt]
+    text, files = rendered
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("report.md", text)
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue(), MIMETYPES[fmt]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
-from surveyapp import catalogue, posters
+from surveyapp import catalogue, posters, reports
 from surveyapp.survey.views import public_url
-from surveyapp.admin.forms import LoginForm
+from surveyapp.admin.forms import LoginForm, ReportForm
 from surveyapp.extensions import db, login_manager
 from surveyapp.models import Researcher
 
@@ -71,6 +72,33 @@ def poster(form_id: str):
     pdf = posters.poster_pdf(render_template("admin/poster.html", poster=sheet))
     name = f"{form_id}-{request.args.get('c') or 'all'}-poster.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.route("/q/<form_id>/report", methods=["GET", "POST"])
+@login_required
+def report(form_id: str):
+    """生成报告: choose waves, communities, layout and format; download the 调研报告."""
+    if not current_user.can_read_responses:
+        abort(403)
+    options = reports.options(form_id)
+    if options is None:
+        abort(404)
+    form = ReportForm()
+    form.wave.choices = [SelectChoice("", "全部答卷")] + [SelectChoice(w, w) for w in options.waves]
+    form.compare_with.choices = [SelectChoice("", "不对比")] + [SelectChoice(w, w) for w in options.waves]
+    form.channels.choices = [SelectChoice(code, label) for code, label in options.channels]
+    form.layout.choices = [SelectChoice(name, name) for name in options.layouts]
+    if form.validate_on_submit():
+        try:
+            built = reports.build(form_id, layout=form.layout.data, wave=form.wave.data or None,
+                                  compare_with=form.compare_with.data or None, channels=tuple(form.channels.data))
+        except reports.ReportError as exc:
+            flash(str(exc))
+        else:
+            data, mimetype = reports.download(built, form.fmt.data)
+            name = f"{form_id}-{form.wave.data or 'all'}-report.{'zip' if form.fmt.data == 'md' else form.fmt.data}"
+            return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return render_template("admin/report.html", form=form, options=options, form_id=form_id)
 
 
 def _safe_next(target: str | None) -> str:
