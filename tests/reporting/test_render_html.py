@@ -6,7 +6,6 @@ import base64
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,6 @@ from surveyapp.reporting.document import Paragraph, Section
 from surveyapp.reporting.render_html import render_html
 from tests.reporting.sample import sample_report
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class Outline(HTMLParser):
