@@ -9,6 +9,8 @@ and marks each response's wave.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import datetime as dt
 import gc
 from collections.abc import Sequence
@@ -79,6 +81,11 @@ def _read(query, numbers, version_rows, declared, form_id) -> Dataset:
     chunks = ([orjson.loads(d) for d in documents[i:i + CHUNK]] for i in range(0, len(documents), CHUNK))
     dataset = build_dataset(meta, chunks, [from_definition(v.definition) for v in version_rows],
                             sorted(numbers.values()), studies.plan_for(form_id).non_substantive, chunked=True)
+    digest = hashlib.sha256()
+    for row in zip(ids, submitted, documents):
+        digest.update("\x1f".join(map(str, row)).encode("utf-8"))
+        digest.update(b"\x1e")
+    dataset = dataclasses.replace(dataset, checksum=digest.hexdigest())
     dataset.frame["_wave"] = assign_waves(dataset.frame["_submitted_at"],
                                           [(w.name, w.start, w.end) for w in declared], TIMEZONE)
     return dataset

@@ -9,7 +9,6 @@ the same document: nothing in it depends on the time it was built.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from surveyapp import catalogue, datasets, studies
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire
 from surveyapp.questionnaire import from_definition
+from surveyapp.analysis.frame import Dataset
 from surveyapp.reporting.build import ReportRequest, build_report
 from surveyapp.reporting.document import Report
 from surveyapp.reporting.layout import available_layouts, layout_path, load_layout
@@ -57,7 +57,7 @@ def build(form_id: str, *, layout: str | None = None, wave: str | None = None, c
         raise ReportError(str(exc)) from None
     step("统计分析 (analysing)")
     request = ReportRequest(dataset, plan, form, load_layout(path, form, plan), wave, compare_with, tuple(channels),
-                            provenance(form_id, dataset.frame, dataset.versions))
+                            provenance(form_id, dataset))
     return build_report(request)
 
 
@@ -66,16 +66,16 @@ def select_form(form_id: str):
     return select(Questionnaire).where(Questionnaire.form_id == form_id)
 
 
-def provenance(form_id: str, frame: pd.DataFrame, versions: tuple[int, ...]) -> dict:
+def provenance(form_id: str, dataset: Dataset) -> dict:
     """What the report was built from; the date is the data cut-off, so rebuilding changes nothing."""
+    frame = dataset.frame
     cutoff = frame["_submitted_at"].max() if len(frame) else None
     local = cutoff.tz_convert("Asia/Shanghai") if cutoff is not None else None
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
-    return {"questionnaire": form_id, "versions": list(versions),
+    return {"questionnaire": form_id, "versions": list(dataset.versions),
             "data_cutoff": cutoff.isoformat() if cutoff is not None else None,
             "date": f"{local.year}年{local.month}月{local.day}日" if local is not None else "",
             "generated_at": cutoff.isoformat() if cutoff is not None else None,
-            "data_checksum": digest.hexdigest(), "software": f"SurveyApp {version('surveyapp')}"}
+            "data_checksum": dataset.checksum, "software": f"SurveyApp {version('surveyapp')}"}
 
 
 def render(report: Report, fmt: str) -> bytes | tuple[str, dict[str, bytes]]:

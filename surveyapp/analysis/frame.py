@@ -76,6 +76,8 @@ class Dataset:
     variables: dict[str, Variable]
     versions: tuple[int, ...] = ()
     title: Text = field(default_factory=dict)
+    checksum: str = ""
+    """A digest of the stored responses read (ids, times and answer documents), when known."""
 
     def __len__(self) -> int:
         return len(self.frame)

@@ -200,8 +200,13 @@ def theme_counts(series: pd.Series, themes: Mapping[str, Any] = THEMES, examples
     rows = []
     for key, value in themes.items():
         theme = _theme(key, value)
-        hits = [_text(t) for t, hit in zip(series, coded[key]) if hit]
-        excerpts = list(dict.fromkeys(_excerpt(t, theme.keywords, width) for t in hits))
+        excerpts: list[str] = []
+        for text in (t for t, hit in zip(series, coded[key]) if hit):   # scrubbing is costly: stop early
+            excerpt = _excerpt(_text(text), theme.keywords, width)
+            if excerpt not in excerpts:
+                excerpts.append(excerpt)
+            if len(excerpts) == examples:
+                break
         count = int(coded[key].sum())
         rows.append({"theme": key, "label": theme.label, "label_en": theme.label_en, "count": count,
                      "share": count / base_n if base_n else None, "base_n": base_n,

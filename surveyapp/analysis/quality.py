@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from surveyapp.analysis.plan import QualityRules
@@ -62,17 +63,27 @@ def straightliners(frame: pd.DataFrame, batteries: Mapping[str, Iterable[str]], 
     uniform battery alone is not enough: a resident of a quiet community may honestly say
     "没有" to every problem, or rate every facility "有效".
     """
-    counted = pd.Series(0, index=frame.index)
-    uniform = pd.Series(0, index=frame.index)
+    counted = np.zeros(len(frame), dtype=int)
+    uniform = np.zeros(len(frame), dtype=int)
     for name, items in batteries.items():
         items = _columns(frame, items, f"battery {name!r}")
         if len(items) < min_items:
             continue
-        answers = frame[items].astype(object)
-        answered = answers.notna().sum(axis=1) >= min_items
+        codes = _codes(frame[items])
+        answered = (codes >= 0).sum(axis=1) >= min_items
+        high = codes.max(axis=1)
+        low = np.where(codes >= 0, codes, np.iinfo(codes.dtype).max).min(axis=1)
         counted += answered
-        uniform += answered & (answers.nunique(axis=1) == 1)
-    return ((counted >= min_batteries) & (uniform == counted)).rename("straightliner")
+        uniform += answered & (low == high)
+    flagged = (counted >= min_batteries) & (uniform == counted)
+    return pd.Series(flagged, index=frame.index, name="straightliner")
+
+
+def _codes(answers: pd.DataFrame) -> np.ndarray:
+    """The answers as integer codes shared by all columns (-1 = no answer), one hash pass."""
+    values = answers.astype(object).to_numpy().ravel()
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    return codes.reshape(answers.shape)
 
 
 def _answered(column: pd.Series) -> pd.Series:

@@ -10,7 +10,6 @@ as such, fire the rules the data call for, and render in every format.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 
@@ -194,7 +193,7 @@ def test_a_change_that_is_not_significant_is_never_called_a_rise_or_a_fall(repor
         assert match[3] == "＜" or float(match[4]) < 0.05, match[0]
     for match in re.finditer(r"变化不显著（[+−±][\d.]+(个百分点|分)，p＝([\d.]+)）", text):
         assert float(match[2]) >= 0.05, match[0]
-    assert re.search(r"访客登记落实率为[^；]+较上期下降[\d.]+个百分点", text)
+    assert re.search(r"访客登记落实率为[^；]+较2026年上半年下降[\d.]+个百分点（p", text)
     for table in report.tables():
         if "显著性" in table.header:
             column = table.header.index("显著性")
@@ -206,7 +205,7 @@ def test_a_change_that_is_not_significant_is_never_called_a_rise_or_a_fall(repor
 def test_the_rules_the_data_call_for_fire(report):
     """Drills, plans, alarms, licences, the slip in visitor registration, markets and incidents."""
     problems = _problems(report)
-    assert {p for p in EXPECTED_PROBLEMS if any(item[2:].startswith(p) for item in problems)} == EXPECTED_PROBLEMS
+    assert {p for p in EXPECTED_PROBLEMS if any(p in item for item in problems)} == EXPECTED_PROBLEMS
     assert len(problems) == len(EXPECTED_PROBLEMS)
     assert all(re.search(r"\d", item) for item in problems)
     bottom = next(item for item in problems if "个别类别单位" in item)
