@@ -32,7 +32,10 @@ from surveyapp.reporting.layout import Layout, Rule
 SAMPLING_NAMES = {"simple_random": "简单随机抽样", "systematic": "系统（等距）抽样", "stratified": "分层抽样",
                   "cluster": "整群抽样", "multistage": "多阶段抽样", "quota": "配额抽样",
                   "convenience": "便利抽样（扫码、链接自愿填答）"}
-MODE_NAMES = {"self": "受访者手机扫码在线自填", "interview": "调查员入户面访"}
+MODE_NAMES = {"self": "受访者扫码或通过链接在线自填", "interview": "调查员当面访问"}
+METHOD_NAMES = {"wilson": "Wilson", "clopper-pearson": "Clopper-Pearson精确法", "logit": "logit（设计）",
+                "beta": "Korn-Graubard", "korn-graubard": "Korn-Graubard", "t": "t分布", "linearised-t": "线性化t分布",
+                "mean": "t分布（设计）"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class _Builder:
         self.findings: dict[str, Finding] = {}
         self.estimates: dict[str, Any] = {}
         self.channel_names = {c.code: pick(c.label, "zh") for c in request.form.channels}
+        self.t = request.layout.terms
         self.context = self._context()
 
     # --- inputs ------------------------------------------------------------------------
@@ -93,7 +97,8 @@ class _Builder:
     def fill(self, template: str) -> str:
         """A layout text with its placeholders filled; YAML line folds between Chinese characters removed."""
         text = template.format_map(self.context).replace("\n", "")
-        return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+        cjk = "\u3000-\u9fff\uff00-\uffef"
+        return re.sub(rf"(?<=[{cjk}])\s+(?=[{cjk}0-9])|(?<=[0-9])\s+(?=[{cjk}])", "", text)
 
     # --- the document ------------------------------------------------------------------
 
@@ -148,8 +153,9 @@ class _Builder:
                 small |= hidden
                 rows.append((self._question_label(name), self._choice_label(name, code),
                              w.DASH if hidden else w.count(n), w.DASH if hidden else w.pct(n / base)))
-        notes = (f"注：人数少于{self.plan.suppress_below}人的类别不予显示（以“—”表示）。",) if small else ()
-        table = self.table("composition", "样本构成", ("项目", "类别", "人数", "占比"), rows, notes,
+        count = self.t["count"]
+        notes = (f"注：{count}少于{self.plan.suppress_below}的类别不予显示（以“—”表示）。",) if small else ()
+        table = self.table("composition", "样本构成", ("项目", "类别", count, "占比"), rows, notes,
                            (False, False, True, True))
         text = f"本次调查有效样本{w.count(len(self.sample.frame))}份，样本构成见{table.label}。"
         return [Paragraph(text, (table.label,)), table]
@@ -179,8 +185,8 @@ class _Builder:
             sentences.append(sentence)
             self.findings[name] = Finding(name, sentence, current.estimate)
         header = ("指标", "本期", "95%置信区间", "有效样本") + (("上期", "变化", "显著性") if compare_ else ())
-        table = self.table(f"indicators_{names[0]}", "、".join(pick(self.plan.indicator(n).label, "zh")
-                                                                for n in names[:2]) + "等指标", header, rows,
+        table = self.table(f"indicators_{names[0]}", indicator_caption([pick(self.plan.indicator(n).label, "zh")
+                                                                         for n in names]), header, rows,
                            ("注：率以有效回答为基数，不含“说不清”“不了解”等回答；得分按百分制计算。",),
                            tuple(h not in ("指标", "显著性") for h in header))
         return [Paragraph("调查显示，" + "；".join(sentences) + f"（见{table.label}）。", (table.label,)), table]
@@ -190,10 +196,12 @@ class _Builder:
         table_rows, ranked = self._league(indicator)
         percent = indicator.on_percent_scale
         overall = self.estimate(indicator)
-        table = self.table(f"ranking_{name}", f"各社区{pick(indicator.label, 'zh')}排名",
-                           ("排名", "社区", pick(indicator.label, "zh"), "95%置信区间", "有效样本", "说明"),
-                           table_rows, (f"注：有效样本少于{self.plan.min_n}份的社区标注“样本不足”，不参与排名；"
-                                        "与排名第一的社区差异不显著的标注“差异不显著”。",),
+        unit_word = self.t["unit"]
+        order = "由高到低" if indicator.higher_is_better else "由低到高"
+        table = self.table(f"ranking_{name}", f"各{unit_word}{pick(indicator.label, 'zh')}排名",
+                           ("排名", unit_word, pick(indicator.label, "zh"), "95%置信区间", "有效样本", "说明"),
+                           table_rows, (f"注：按{order}排名；有效样本少于{self.plan.min_n}份的{unit_word}标注“样本不足”，"
+                                        f"不参与排名；与排名第一的{unit_word}差异不显著的标注“差异不显著”。",),
                            (True, False, True, True, True, False))
         blocks: list[Block] = [Paragraph(ranking_sentence(self, indicator, ranked, overall, table.label),
                                          (table.label,)), table]
@@ -203,16 +211,17 @@ class _Builder:
             png = charts.bar_chart([self.channel_names.get(u.unit, u.unit) for u in ranked],
                                    [u.estimate * scale for u in ranked], low=[u.ci_low * scale for u in ranked],
                                    high=[u.ci_high * scale for u in ranked], unit="%" if percent else "分",
-                                   reference=overall.estimate * scale)
-            blocks.append(self.figure(f"ranking_{name}", f"各社区{pick(indicator.label, 'zh')}及95%置信区间",
-                                      png, f"条形图：各社区{pick(indicator.label, 'zh')}"))
+                                   reference=overall.estimate * scale, reference_label=f"{self.t['whole']}平均")
+            blocks.append(self.figure(f"ranking_{name}", f"各{unit_word}{pick(indicator.label, 'zh')}及95%置信区间",
+                                      png, f"条形图：各{unit_word}{pick(indicator.label, 'zh')}"))
         bottom = [u for u in ranked if u.rank == max(v.rank for v in ranked)] if len(ranked) > 1 else []
         if bottom and compare.NOT_DIFFERENT not in bottom[-1].flags:
             unit = bottom[-1]
             self.findings[f"{name}:bottom"] = Finding(
                 name, f"{self.channel_names.get(unit.unit, unit.unit)}{pick(indicator.label, 'zh')}为"
-                      f"{w.pct(unit.estimate) if percent else w.points(unit.estimate)}，在各社区中最低，"
-                      f"且与最高的社区差异显著", unit.estimate)
+                      f"{w.pct(unit.estimate) if percent else w.points(unit.estimate)}，在各{unit_word}中"
+                      f"{'最低' if indicator.higher_is_better else '最高'}，且与排名第一的{unit_word}差异显著",
+                unit.estimate)
         return blocks
 
     def _league(self, indicator: Indicator):
@@ -233,7 +242,8 @@ class _Builder:
         indicators = [self.plan.indicator(n) for n in names]
         per_unit = {i.name: estimate_by(i, self.sample, self.plan, "_channel") for i in indicators}
         rows = []
-        for code in sorted(self.sample.frame["_channel"].dropna().unique()):
+        present = set(self.sample.frame["_channel"].dropna())
+        for code in [c for c in self.channel_names if c in present]:
             cells = [self.channel_names.get(code, code)]
             for indicator in indicators:
                 result = per_unit[indicator.name].get(code)
@@ -244,9 +254,11 @@ class _Builder:
         overall = ["全部"] + [f"{w.value(self.estimate(i), i.on_percent_scale)}（{w.count(self.estimate(i).n)}）"
                               for i in indicators]
         rows.append(tuple(overall))
-        table = self.table("league", "分社区主要指标汇总", ("社区",) + tuple(pick(i.label, "zh") for i in indicators),
-                           rows, ("注：括号内为有效样本数；样本不足的社区不计算指标。",), (False,) + (True,) * len(indicators))
-        return [Paragraph(f"各社区主要指标见{table.label}。", (table.label,)), table]
+        unit_word = self.t["unit"]
+        table = self.table("league", f"分{unit_word}主要指标汇总", (unit_word,) + tuple(pick(i.label, "zh") for i in indicators),
+                           rows, (f"注：括号内为有效样本数；样本不足的{unit_word}不计算指标。",),
+                           (False,) + (True,) * len(indicators))
+        return [Paragraph(f"各{unit_word}主要指标见{table.label}。", (table.label,)), table]
 
     def block_mentions(self, spec: str | dict) -> list[Block]:
         name = spec if isinstance(spec, str) else spec["question"]
@@ -256,7 +268,10 @@ class _Builder:
         columns = [c for c in variable.columns if c in frame]
         answered = frame[columns[0]].notna()
         shares = []
+        exclusive = self._exclusive(name)
         for code, column in zip(variable.codes, columns):
+            if code in exclusive:        # "none of these" is not a factor to rank
+                continue
             values = frame[column].where(answered).astype("Float64")
             result = proportion(values)
             shares.append((variable.choice_label(code), result))
@@ -264,8 +279,9 @@ class _Builder:
         rows = [(str(i), label, w.count(r.extra["count"]), w.pct(r.estimate), w.interval(r, True))
                 for i, (label, r) in enumerate(shares, 1)]
         table = self.table(f"mentions_{name}", f"{topic}（提及率）",
-                           ("排序", "选项", "提及人数", "提及率", "95%置信区间"), rows,
-                           (f"注：提及率＝选择该项的人数÷回答该题的人数（{w.count(int(answered.sum()))}人），可多选，合计超过100%。",),
+                           ("排序", "选项", f"提及{self.t['count']}", "提及率", "95%置信区间"), rows,
+                           (f"注：提及率＝选择该项的{self.t['count']}÷回答该题的{self.t['count']}"
+                            f"（{w.count(int(answered.sum()))}），可多选，合计超过100%。",),
                            (True, False, True, True, True))
         top = "、".join(f"{label}（{w.pct(r.estimate)}）" for label, r in shares[:3])
         text = f"在{topic}中，排在前三位的依次是{top}（见{table.label}）。"
@@ -286,20 +302,24 @@ class _Builder:
             results.append((_plain_label(variable.label), proportion(values)))
         results.sort(key=lambda item: -item[1].estimate)
         rows = [(label, w.pct(r.estimate), w.interval(r, True), w.count(r.n)) for label, r in results]
-        table = self.table(f"matrix_{spec['group']}", f"各类问题{spec['label']}的比例",
-                           ("问题", "比例", "95%置信区间", "有效回答"), rows,
-                           ("注：以有效回答为基数，不含“不清楚”。",), (False, True, True, True))
+        item = spec.get("item", "项目")
+        table = self.table(f"matrix_{spec['group']}", f"各{item}{spec['label']}的比例",
+                           (item, "比例", "95%置信区间", "有效回答"), rows,
+                           ("注：以有效回答为基数，不含“说不清”“不清楚”等回答。",), (False, True, True, True))
         top = "、".join(f"{label}（{w.pct(r.estimate)}）" for label, r in results[:3])
-        return [Paragraph(f"受访者{spec['label']}比例最高的问题依次是{top}（见{table.label}）。", (table.label,)), table]
+        return [Paragraph(f"{self.t['respondent']}{spec['label']}比例最高的{item}依次是{top}（见{table.label}）。",
+                          (table.label,)), table]
 
-    def block_themes(self, names: list[str]) -> list[Block]:
+    def block_themes(self, spec: list[str] | dict) -> list[Block]:
+        names = spec if isinstance(spec, list) else spec["questions"]
+        themes = openanswers.THEMES if isinstance(spec, list) else spec.get("themes") or openanswers.THEMES
         texts = pd.concat([self.sample.frame[n] for n in names if n in self.sample.frame], ignore_index=True)
-        counts = [t for t in openanswers.theme_counts(texts) if t["count"] > 0]
+        counts = [t for t in openanswers.theme_counts(texts, themes) if t["count"] > 0]
         base = counts[0]["base_n"] if counts else 0
         if not counts:
             return [Paragraph("受访者填写的意见建议较少，未形成集中的主题。")]
         rows = [(t["label"], w.count(t["count"]), w.pct(t["share"]), (t["examples"] or [""])[0]) for t in counts[:8]]
-        table = self.table("themes", "群众意见建议主题分布", ("主题", "提及人次", "占填写人数", "示例（已隐去个人信息）"),
+        table = self.table("themes", f"{self.t['opinions']}主题分布", ("主题", "提及次数", "占有效意见", "示例（已隐去个人信息）"),
                            rows, (f"注：共{w.count(base)}条有效意见；一条意见可涉及多个主题；示例已隐去电话、证件号等个人信息。",),
                            (False, True, True, False))
         top = "、".join(f"{t['label']}（{w.pct(t['share'])}）" for t in counts[:3])
@@ -359,10 +379,13 @@ class _Builder:
         return []
 
     def block_conclusion(self, _argument: Any) -> list[Block]:
-        headline = [n for n in ("safety_rate", "satisfaction_rate", "visibility_rate") if n in self.findings]
-        parts = [f"{pick(self.plan.indicator(n).label, 'zh')}{w.pct(self.findings[n].estimate)}" for n in headline]
+        headline = [n for n in self.r.layout.headline if n in self.findings]
+        parts = [f"{pick(self.plan.indicator(n).label, 'zh')}为"
+                 f"{(w.pct if self.plan.indicator(n).on_percent_scale else w.points)(self.findings[n].estimate)}"
+                 for n in headline]
         fired = self.fired()
-        text = f"本次调查共获得有效问卷{self.context['valid']}份。调查结果显示，" + "，".join(parts) + "。"
+        text = f"本次调查共获得有效问卷{self.context['valid']}份。"
+        text += ("调查结果显示，" + "，".join(parts) + "。") if parts else ""
         if fired:
             text += f"调查同时发现{len(fired)}个方面的问题，建议针对上述问题落实整改措施，并在下一期调查中跟踪检验成效。"
         else:
@@ -377,7 +400,7 @@ class _Builder:
             result = self.estimate(indicator)
             percent = indicator.on_percent_scale
             rows.append((pick(indicator.label, "zh"), w.value(result, percent), w.interval(result, percent),
-                         w.count(result.n), result.method))
+                         w.count(result.n), METHOD_NAMES.get(result.method, result.method)))
         return [self.table("all_indicators", "主要指标统计表", ("指标", "估计值", "95%置信区间", "有效样本", "区间方法"),
                            rows, (), (False, True, True, True, False))]
 
@@ -405,6 +428,10 @@ class _Builder:
             self.estimates[indicator.name] = estimate(indicator, self.sample, self.plan)
         return self.estimates[indicator.name]
 
+    def _exclusive(self, name: str) -> set[str]:
+        question = self.r.form.question(name)
+        return {c.value for c in self.r.form.choices.get(question.list_name or "", ()) if c.exclusive} if question else set()
+
     def _codes(self, name: str) -> list[str]:
         """Categories in questionnaire order (channels in declaration order)."""
         if name == "_channel":
@@ -413,7 +440,7 @@ class _Builder:
 
     def _question_label(self, name: str) -> str:
         if name == "_channel":
-            return "社区"
+            return self.t["unit"]
         return re.sub(r"^[A-Z]\d+[a-z]?\s*", "", _plain_label(self.r.dataset.variables[name].label))
 
     def _choice_label(self, name: str, code: str) -> str:
@@ -509,24 +536,34 @@ def weighting_sentence(sample: Sample) -> str:
 def statistics_note(builder: _Builder) -> str:
     return ("比例的95%置信区间采用Wilson方法（样本较少时采用Clopper-Pearson精确法，加权时采用logit方法），"
             "得分的置信区间采用t分布；两期比较采用两独立样本比例z检验（加权时采用设计标准误），显著性水平为0.05，"
-            f"不显著的变化不表述为上升或下降；分社区排名要求有效样本不少于{builder.plan.min_n}份，"
-            f"人数少于{builder.plan.suppress_below}人的单元格不予显示。")
+            f"不显著的变化不表述为上升或下降；分{builder.t['unit']}排名要求有效样本不少于{builder.plan.min_n}份，"
+            f"{builder.t['count']}少于{builder.plan.suppress_below}的单元格不予显示。")
 
 
 def ranking_sentence(builder: _Builder, indicator: Indicator, ranked: list, overall, table_label: str) -> str:
-    name = pick(indicator.label, "zh")
+    """Which unit is highest and lowest (by value), and which are not significantly behind the first."""
+    name, unit_word = pick(indicator.label, "zh"), builder.t["unit"]
     if len(ranked) < 2:
-        return f"各社区有效样本不足{builder.plan.min_n}份，未进行排名（见{table_label}）。"
-    percent = indicator.on_percent_scale
-    fmt = w.pct if percent else w.points
-    best, worst = ranked[0], ranked[-1]
+        return f"各{unit_word}有效样本不足{builder.plan.min_n}份，未进行排名（见{table_label}）。"
+    fmt = w.pct if indicator.on_percent_scale else w.points
+    high = max(ranked, key=lambda u: u.estimate)
+    low = min(ranked, key=lambda u: u.estimate)
     names = builder.channel_names
     same = [names.get(u.unit, u.unit) for u in ranked[1:] if compare.NOT_DIFFERENT in u.flags]
-    text = (f"分社区看，{names.get(best.unit, best.unit)}{name}最高（{fmt(best.estimate)}），"
-            f"{names.get(worst.unit, worst.unit)}最低（{fmt(worst.estimate)}），全部受访者为{fmt(overall.estimate)}")
+    text = (f"分{unit_word}看，{names.get(high.unit, high.unit)}{name}最高（{fmt(high.estimate)}），"
+            f"{names.get(low.unit, low.unit)}最低（{fmt(low.estimate)}），{builder.t['whole']}为{fmt(overall.estimate)}")
     if same:
-        text += f"；{'、'.join(same)}与最高的社区差异不显著"
+        text += f"；{'、'.join(same)}与排名第一的{names.get(ranked[0].unit, ranked[0].unit)}差异不显著"
     return text + f"（见{table_label}）。"
+
+
+def indicator_caption(labels: list[str]) -> str:
+    """"A", "A和B", "A、B等指标"."""
+    if len(labels) == 1:
+        return labels[0]
+    if len(labels) == 2:
+        return f"{labels[0]}和{labels[1]}"
+    return f"{labels[0]}、{labels[1]}等指标"
 
 
 def definition_text(builder: _Builder, indicator: Indicator) -> str:
@@ -539,14 +576,15 @@ def definition_text(builder: _Builder, indicator: Indicator) -> str:
         return f"{label}：{parts}（率按百分数计）。"
     variable = builder.r.dataset.variables[indicator.question]
     question = _plain_label(variable.label)
-    excluded = "、".join(variable.choice_label(c) for c in indicator.exclude if c in variable.codes)
-    note = f"，不含“{excluded}”" if excluded else ""
+    excluded = "".join(f"“{variable.choice_label(c)}”" for c in indicator.exclude if c in variable.codes)
+    note = f"，不含{excluded}" if excluded else ""
     if indicator.kind == "score":
-        mapping = "、".join(f"{variable.choice_label(c)}{v:g}分" for c, v in indicator.scores.items())
+        mapping = "，".join(f"“{variable.choice_label(c)}”{v:g}分" for c, v in indicator.scores.items())
         return f"{label}：“{question}”各选项赋值（{mapping}）的平均分{note}。"
     codes = indicator.positive or indicator.any_of
-    chosen = "、".join(variable.choice_label(c) for c in codes)
-    return f"{label}：“{question}”回答“{chosen}”的人数占有效回答人数的比例{note}。"
+    chosen = "".join(f"“{variable.choice_label(c)}”" for c in codes)
+    return (f"{label}：“{question}”{'选择' if indicator.any_of else '回答'}{chosen}"
+            f"{'中任一项' if len(codes) > 1 and indicator.any_of else ''}的{builder.t['count']}占有效回答的比例{note}。")
 
 
 def build_report(request: ReportRequest) -> Report:

@@ -20,6 +20,9 @@ from surveyapp.questionnaire.yaml_source import parse_document
 LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
 """The bundled layouts (top-level ``reports/``)."""
 
+# Words a layout may change: what a unit (channel) is, what the whole is, who answers, what is counted.
+DEFAULT_TERMS = {"unit": "社区", "whole": "全区", "respondent": "受访者", "count": "人数", "opinions": "群众意见建议"}
+
 # Block kinds and the argument each takes: none, indicator names, a question, ...
 BLOCK_KINDS = {"text", "method", "composition", "indicators", "ranking", "mentions", "matrix", "league",
                "themes", "problems", "causes", "suggestions", "conclusion", "indicator_table", "definitions",
@@ -53,6 +56,8 @@ class Layout:
     appendices: tuple[dict[str, Any], ...]
     rules: tuple[Rule, ...] = ()
     source: str = field(default="", compare=False)
+    terms: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TERMS))
+    headline: tuple[str, ...] = ()
 
 
 def layout_path(name: str, directory: Path | None = None) -> Path:
@@ -81,11 +86,17 @@ def load_layout(path: Path, form: Questionnaire, plan: Plan) -> Layout:
     for section in list(doc.get("sections") or []) + list(doc.get("appendices") or []):
         checker.section(section)
     rules = tuple(checker.rule(item) for item in doc.get("rules") or [])
+    terms = {**DEFAULT_TERMS, **{str(k): str(v) for k, v in (doc.get("terms") or {}).items()}}
+    headline = tuple(str(n) for n in doc.get("headline") or ())
+    for name in headline:
+        if name not in checker.indicators:
+            checker.add(doc, "plan_unknown_indicator", name=name)
     if problems:
         raise QuestionnaireError(problems)
     return Layout(str(doc.get("name") or path.stem), str(doc.get("form_id") or ""), str(doc.get("title") or ""),
                   str(doc.get("subtitle") or ""), str(doc.get("preface") or ""), tuple(doc.get("sections") or ()),
-                  tuple(doc.get("appendices") or ()), tuple(r for r in rules if r is not None), path.name)
+                  tuple(doc.get("appendices") or ()), tuple(r for r in rules if r is not None), path.name,
+                  terms, headline)
 
 
 class _Checker:
@@ -117,7 +128,9 @@ class _Checker:
             for name in names:
                 if name not in self.indicators:
                     self.add(section, "plan_unknown_indicator", name=name)
-        elif kind in ("mentions", "composition", "themes"):
+        elif kind == "themes" and isinstance(argument, dict):
+            names = list(argument.get("questions") or [])
+        if kind in ("mentions", "composition", "themes"):
             for name in names:
                 if name != "_channel" and self.form.question(name) is None:
                     self.add(section, "plan_unknown_question", name=name)

@@ -65,7 +65,7 @@ def change_amount(difference: Difference, percent: bool) -> str:
 
 def signed_change(difference: Difference, percent: bool) -> str:
     """"+1.2个百分点" / "−0.8分" for tables."""
-    size = difference.estimate * (100 if percent else 1)
+    size = round(difference.estimate * (100 if percent else 1), 1)
     sign = "+" if size > 0 else "−" if size < 0 else "±"
     return f"{sign}{abs(size):.1f}{'个百分点' if percent else '分'}"
 
