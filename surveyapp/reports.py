@@ -57,7 +57,7 @@ def build(form_id: str, *, layout: str | None = None, wave: str | None = None, c
         raise ReportError(str(exc)) from None
     step("统计分析 (analysing)")
     request = ReportRequest(dataset, plan, form, load_layout(path, form, plan), wave, compare_with, tuple(channels),
-                            provenance(form_id, dataset))
+                            provenance(form_id, dataset), studies.admin_inputs(form_id))
     return build_report(request)
 
 
@@ -98,6 +98,7 @@ def render(report: Report, fmt: str) -> bytes | tuple[str, dict[str, bytes]]:
 def write(report: Report, fmt: str, output: Path) -> list[Path]:
     """Write the report to ``output`` (Markdown also writes its figures beside it); the files written."""
     rendered = render(report, fmt)
+    output.parent.mkdir(parents=True, exist_ok=True)
     if fmt != "md":
         output.write_bytes(rendered)
         return [output]

@@ -203,6 +203,32 @@ def admin_rates(indicator: Indicator, inputs: pd.DataFrame, units: Sequence[str]
     return out
 
 
+@dataclass(frozen=True)
+class RateChange:
+    """The change of an administrative rate between two periods, with an exact test."""
+
+    before: AdminRate
+    after: AdminRate
+    difference: float
+    ratio: float
+    p_value: float
+    level: float = 0.95
+
+    @property
+    def significant(self) -> bool:
+        return bool(self.p_value < 1 - self.level)
+
+
+def compare_rates(before: AdminRate, after: AdminRate, level: float = 0.95) -> RateChange:
+    """Two Poisson rates compared exactly: given both counts' total, the later count is binomial
+    with p = its share of the exposure (population); two-sided binomial test."""
+    total = int(round(before.numerator + after.numerator))
+    share = after.denominator / (before.denominator + after.denominator)
+    p_value = 1.0 if total == 0 else float(stats.binomtest(int(round(after.numerator)), total, share).pvalue)
+    ratio = after.estimate / before.estimate if before.estimate else math.inf
+    return RateChange(before, after, after.estimate - before.estimate, ratio, p_value, level)
+
+
 def poisson_interval(count: float, level: float = 0.95) -> tuple[float, float]:
     """Exact (Garwood) interval for a Poisson count."""
     alpha = 1 - level

@@ -9,6 +9,7 @@ it, so that problems and suggestions cite their evidence.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ import pandas as pd
 from surveyapp.analysis import compare, openanswers
 from surveyapp.analysis.estimates import margin_of_error, proportion
 from surveyapp.analysis.frame import Dataset
-from surveyapp.analysis.indicators import compare_samples, estimate, estimate_by, rank_units_by
+from surveyapp.analysis.indicators import (AdminRate, admin_rates, compare_rates, compare_samples, estimate,
+                                           estimate_by, poisson_interval, rank_units_by)
 from surveyapp.analysis.plan import Indicator, Plan
 from surveyapp.analysis.sample import Sample, prepare
 from surveyapp.questionnaire.messages import pick
@@ -50,6 +52,8 @@ class ReportRequest:
     compare_with: str | None = None
     channels: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    inputs: pd.DataFrame | None = None
+    """Administrative inputs (unit, period, measure, value) for ``admin`` blocks."""
 
 
 @dataclass
@@ -65,7 +69,9 @@ class _Builder:
     """Builds the sections in order, numbering tables and figures as they appear."""
 
     def __init__(self, request: ReportRequest):
-        self.r, self.plan = request, request.plan
+        self.r = request
+        self.plan = request.plan if request.layout.min_n is None else \
+            dataclasses.replace(request.plan, min_n=request.layout.min_n)
         frame = request.dataset.frame
         self.received = self._wave_frame(frame, request.wave)
         self.sample = prepare(self.received, self.plan, request.dataset.batteries())
@@ -260,6 +266,50 @@ class _Builder:
                            (False,) + (True,) * len(indicators))
         return [Paragraph(f"各{unit_word}主要指标见{table.label}。", (table.label,)), table]
 
+    def block_admin(self, spec: str | dict) -> list[Block]:
+        """An administrative rate (发案率…) per unit for the wave, with exact intervals and the change."""
+        indicator = self.plan.indicator(spec if isinstance(spec, str) else spec["indicator"])
+        label = pick(indicator.label, "zh")
+        inputs = self.r.inputs if self.r.inputs is not None else pd.DataFrame(columns=["unit", "period", "measure", "value"])
+        rates = {(r.unit, r.period): r for r in admin_rates(indicator, inputs)}
+        now = {u: r for (u, period), r in rates.items() if period == self.r.wave}
+        if not now:
+            return [Paragraph(f"本期未导入计算{label}所需的管理数据（{indicator.numerator}、{indicator.denominator}）。")]
+        before = {u: r for (u, period), r in rates.items() if period == self.r.compare_with}
+        rows, changes = [], {}
+        for unit in [c for c in self.channel_names if c in now] + sorted(set(now) - set(self.channel_names)):
+            rate = now[unit]
+            row = [self.channel_names.get(unit, unit), w.count(rate.numerator), w.count(rate.denominator),
+                   f"{rate.estimate:.1f}", f"{rate.ci_low:.1f}～{rate.ci_high:.1f}"]
+            if unit in before:
+                change = changes[unit] = compare_rates(before[unit], rate)
+                row += [f"{before[unit].estimate:.1f}", f"{change.difference:+.1f}".replace("-", "−"),
+                        "显著" if change.significant else "不显著"]
+            elif self.r.compare_with:
+                row += [w.DASH] * 3
+            rows.append(tuple(row))
+        total = _total_rate(indicator, now.values(), self.r.wave)
+        header = (self.t["unit"], "发案数", "人口数", f"{label}", "95%置信区间") + \
+            (("上期", "变化", "显著性") if self.r.compare_with else ())
+        table = self.table(f"admin_{indicator.name}", f"各{self.t['unit']}{label}", header, rows,
+                           (f"注：{label}＝{measure_name(indicator.numerator)}÷{measure_name(indicator.denominator)}"
+                            f"×{indicator.per:,.0f}，"
+                            "来源于导入的管理数据；置信区间为泊松精确区间，两期比较采用两泊松率的精确条件检验。",),
+                           (False, True, True, True, True) + ((True, True, False) if self.r.compare_with else ()))
+        text = f"{self.t['whole']}{label}为{w.per(total.estimate, indicator.per)}（{w.count(total.numerator)}起）"
+        if before:
+            previous = _total_rate(indicator, before.values(), self.r.compare_with)
+            change = compare_rates(previous, total)
+            text += "，" + w.rate_change_phrase(change.difference, change.p_value, change.significant, indicator.per,
+                                               self.context["previous"])
+            if change.significant and (change.difference > 0) != indicator.higher_is_better:
+                self.findings[f"{indicator.name}:fell"] = Finding(indicator.name, f"{label}{text.split(label, 1)[1]}",
+                                                                  total.estimate)
+        high = max(now.values(), key=lambda r: r.estimate)
+        text += f"；{self.channel_names.get(high.unit, high.unit)}最高（{w.per(high.estimate, indicator.per)}）"
+        self.findings[indicator.name] = Finding(indicator.name, text, total.estimate)
+        return [Paragraph(text + f"（见{table.label}）。", (table.label,)), table]
+
     def block_mentions(self, spec: str | dict) -> list[Block]:
         name = spec if isinstance(spec, str) else spec["question"]
         frame = self.sample.frame
@@ -449,6 +499,23 @@ class _Builder:
         return self.r.dataset.variables[name].choice_label(code)
 
 
+MEASURE_NAMES = {"cases": "案件数", "population": "常住人口数", "households": "户数", "visits": "走访户数"}
+
+
+def measure_name(measure: str) -> str:
+    """A measure of the administrative inputs in words (the CSV column name otherwise)."""
+    return MEASURE_NAMES.get(measure, measure)
+
+
+def _total_rate(indicator: Indicator, rates, period: str | None) -> AdminRate:
+    """The rate over all units: summed counts over summed denominators."""
+    rates = list(rates)
+    count, base = sum(r.numerator for r in rates), sum(r.denominator for r in rates)
+    low, high = poisson_interval(count)
+    scale = indicator.per / base
+    return AdminRate("*", period or "", count, base, indicator.per, count * scale, low * scale, high * scale)
+
+
 def _as_estimate(unit):
     from surveyapp.analysis.results import Estimate
     return Estimate(unit.estimate, math.nan, unit.ci_low, unit.ci_high, unit.n, "")
@@ -569,7 +636,8 @@ def indicator_caption(labels: list[str]) -> str:
 def definition_text(builder: _Builder, indicator: Indicator) -> str:
     label = pick(indicator.label, "zh")
     if indicator.kind == "admin":
-        return f"{label}：{indicator.numerator}÷{indicator.denominator}×{indicator.per:,.0f}（管理数据）。"
+        return (f"{label}：{measure_name(indicator.numerator)}÷{measure_name(indicator.denominator)}"
+                f"×{indicator.per:,.0f}（管理数据）。")
     if indicator.kind == "composite":
         parts = "＋".join(f"{weight}×{pick(builder.plan.indicator(n).label, 'zh')}"
                          for n, weight in indicator.components.items())

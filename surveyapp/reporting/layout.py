@@ -24,7 +24,7 @@ LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
 DEFAULT_TERMS = {"unit": "社区", "whole": "全区", "respondent": "受访者", "count": "人数", "opinions": "群众意见建议"}
 
 # Block kinds and the argument each takes: none, indicator names, a question, ...
-BLOCK_KINDS = {"text", "method", "composition", "indicators", "ranking", "mentions", "matrix", "league",
+BLOCK_KINDS = {"text", "method", "admin", "composition", "indicators", "ranking", "mentions", "matrix", "league",
                "themes", "problems", "causes", "suggestions", "conclusion", "indicator_table", "definitions",
                "questionnaire"}
 
@@ -58,6 +58,8 @@ class Layout:
     source: str = field(default="", compare=False)
     terms: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TERMS))
     headline: tuple[str, ...] = ()
+    min_n: int | None = None
+    """Overrides the plan's minimum n for rankings (100 is recommended for officer evaluation)."""
 
 
 def layout_path(name: str, directory: Path | None = None) -> Path:
@@ -96,7 +98,12 @@ def load_layout(path: Path, form: Questionnaire, plan: Plan) -> Layout:
     return Layout(str(doc.get("name") or path.stem), str(doc.get("form_id") or ""), str(doc.get("title") or ""),
                   str(doc.get("subtitle") or ""), str(doc.get("preface") or ""), tuple(doc.get("sections") or ()),
                   tuple(doc.get("appendices") or ()), tuple(r for r in rules if r is not None), path.name,
-                  terms, headline)
+                  terms, headline, _min_n(doc))
+
+
+def _min_n(doc: dict) -> int | None:
+    value = (doc.get("ranking") or {}).get("min_n")
+    return int(value) if isinstance(value, int) and value > 0 else None
 
 
 class _Checker:
@@ -124,7 +131,9 @@ class _Checker:
         if kind == "mentions" and isinstance(argument, dict):
             argument = argument.get("question")
         names = argument if isinstance(argument, list) else [argument] if isinstance(argument, str) else []
-        if kind in ("indicators", "ranking", "league"):
+        if kind == "admin" and isinstance(argument, dict):
+            names = [argument.get("indicator")]
+        if kind in ("indicators", "ranking", "league", "admin"):
             for name in names:
                 if name not in self.indicators:
                     self.add(section, "plan_unknown_indicator", name=name)

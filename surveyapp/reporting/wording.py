@@ -91,3 +91,19 @@ def enumerate_points(items: list[str]) -> list[str]:
         end = "。" if index == len(items) - 1 else "；"
         out.append(f"{numerals[index] if index < 10 else index + 1}是{text}{end}")
     return out
+
+
+def per(value: float, unit: float) -> str:
+    """An administrative rate: "每万人15.0"."""
+    names = {10000: "每万人", 1000: "每千人", 100000: "每十万人", 100: "每百人"}
+    prefix = names.get(int(unit), f"每{unit:,.0f}人")
+    return f"{prefix}{value:.1f}" if math.isfinite(value) else DASH
+
+
+def rate_change_phrase(difference: float, p: float, significant: bool, unit: float, previous: str = "上期") -> str:
+    """Significance-aware wording of a change in an administrative rate."""
+    size = f"{abs(difference):.1f}"
+    if significant and difference != 0:
+        return f"较{previous}{'上升' if difference > 0 else '下降'}{size}（{p_value(p)}）"
+    sign = "+" if difference > 0 else "−" if difference < 0 else "±"
+    return f"与{previous}相比变化不显著（{sign}{size}，{p_value(p)}）"

@@ -114,3 +114,18 @@ def test_admin_rates_per_unit_and_period_with_an_exact_poisson_interval():
     assert rate.unit == "a" and rate.estimate == pytest.approx(15.0)
     assert (low, high) == pytest.approx((6.200575, 20.961585), rel=1e-6)   # R: poisson.test(12)$conf.int
     assert rate.ci_low == pytest.approx(low * 10000 / 8000)
+
+
+def test_two_administrative_rates_are_compared_exactly():
+    """Is a change in 发案率 tested with the exact conditional (binomial) test of two Poisson rates?"""
+    from surveyapp.analysis.indicators import AdminRate, compare_rates
+    from scipy import stats
+
+    before = AdminRate("a", "Q3", 30, 10000, 10000, 30.0, 0, 0)
+    after = AdminRate("a", "Q4", 12, 10000, 10000, 12.0, 0, 0)
+    change = compare_rates(before, after)
+    assert change.difference == -18.0 and change.ratio == pytest.approx(0.4)
+    # R: poisson.test(c(12, 30), c(10000, 10000))$p.value == binom.test(12, 42, 0.5)$p.value
+    assert change.p_value == pytest.approx(stats.binomtest(12, 42, 0.5).pvalue) and change.significant
+    same = compare_rates(before, AdminRate("a", "Q4", 28, 10000, 10000, 28.0, 0, 0))
+    assert not same.significant
