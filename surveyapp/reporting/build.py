@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 
 from surveyapp.analysis import compare, openanswers
-from surveyapp.analysis.estimates import margin_of_error, proportion
+from surveyapp.analysis.estimates import margin_of_error, mean, proportion
 from surveyapp.analysis.frame import Dataset
 from surveyapp.analysis.indicators import (AdminRate, admin_rates, compare_rates, compare_samples, estimate,
                                            estimate_by, poisson_interval, rank_units_by)
 from surveyapp.analysis.plan import Indicator, Plan
 from surveyapp.analysis.sample import Sample, prepare
 from surveyapp.questionnaire.messages import pick
-from surveyapp.questionnaire.schema import PROBABILITY_SAMPLING, Questionnaire
+from surveyapp.questionnaire.schema import PROBABILITY_SAMPLING, Questionnaire, walk
 from surveyapp.reporting import wording as w
 from surveyapp.reporting.document import Block, Figure, ItemList, Paragraph, Report, Section, Table, heading_label
 from surveyapp.reporting.layout import Layout, Rule
@@ -63,6 +63,8 @@ class Finding:
     indicator: str
     text: str
     estimate: float
+    brief: str = ""
+    """The finding in a few words, as a suggestion cites it ("见警率为54.9%")."""
 
 
 class _Builder:
@@ -147,9 +149,10 @@ class _Builder:
     def block_method(self, _argument: Any) -> list[Block]:
         return [Paragraph(text) for text in method_paragraphs(self)]
 
-    def block_composition(self, names: list[str]) -> list[Block]:
+    def block_composition(self, names: list[str | dict]) -> list[Block]:
         rows, small = [], False
-        for name in names:
+        labels = {n["question"]: n["label"] for n in names if isinstance(n, dict)}
+        for name in (n["question"] if isinstance(n, dict) else n for n in names):
             column = self.sample.frame[name].astype(object)
             base = int(column.notna().sum())
             counts = column.value_counts()
@@ -157,7 +160,7 @@ class _Builder:
                 n = int(counts[code])
                 hidden = n < self.plan.suppress_below
                 small |= hidden
-                rows.append((self._question_label(name), self._choice_label(name, code),
+                rows.append((labels.get(name) or self._question_label(name), self._choice_label(name, code),
                              w.DASH if hidden else w.count(n), w.DASH if hidden else w.pct(n / base)))
         count = self.t["count"]
         notes = (f"注：{count}少于{self.plan.suppress_below}的类别不予显示（以“—”表示）。",) if small else ()
@@ -183,13 +186,16 @@ class _Builder:
                         "显著" if difference.significant else "不显著"]
                 change = "，" + w.change_phrase(difference, percent, self.context["previous"])
                 if difference.significant and (difference.estimate < 0) == indicator.higher_is_better:
-                    self.findings[f"{name}:fell"] = Finding(name, f"{pick(indicator.label, 'zh')}{change[1:]}",
-                                                            current.estimate)
+                    self.findings[f"{name}:fell"] = Finding(
+                        name, f"{pick(indicator.label, 'zh')}{change[1:]}", current.estimate,
+                        f"{pick(indicator.label, 'zh')}较{self.context['previous']}"
+                        f"{'下降' if difference.estimate < 0 else '上升'}{w.change_amount(difference, percent)}")
             rows.append(tuple(row))
             sentence = (f"{pick(indicator.label, 'zh')}为{w.value(current, percent)}（95%置信区间"
                         f"{w.interval(current, percent)}，有效回答{w.count(current.n)}份）{change}")
             sentences.append(sentence)
-            self.findings[name] = Finding(name, sentence, current.estimate)
+            self.findings[name] = Finding(name, sentence, current.estimate,
+                                          f"{pick(indicator.label, 'zh')}为{w.value(current, percent)}")
         header = ("指标", "本期", "95%置信区间", "有效样本") + (("上期", "变化", "显著性") if compare_ else ())
         table = self.table(f"indicators_{names[0]}", indicator_caption([pick(self.plan.indicator(n).label, "zh")
                                                                          for n in names]), header, rows,
@@ -416,7 +422,7 @@ class _Builder:
             goal = suggestion.get("goal")
             target = suggestion.get("target", "").format(goal=w.pct(goal) if isinstance(goal, float) and goal <= 1
                                                           else goal)
-            text = f"针对“{_clause(finding.text)}”的情况，{suggestion['action']}。{target}。"
+            text = f"针对{finding.brief or _clause(finding.text)}的情况，{suggestion['action']}。{target}。"
             sections.append(Section(f"suggestion_{index}", suggestion["title"], (Paragraph(text),), (),
                                     heading_label(depth, index)))
         if not sections:
@@ -460,16 +466,41 @@ class _Builder:
                 Paragraph(statistics_note(self), kind="note")]
 
     def block_questionnaire(self, _argument: Any) -> list[Block]:
-        items = []
-        for question in self.r.form.questions():
+        items, stems = [], set()
+        for question, parents in walk(self.r.form.items):
             if question.type in ("calculate", "note") or question.name.endswith("_other"):
                 continue
             choices = [pick(c.label, "zh") for c in self.r.form.choices.get(question.list_name or "", ())]
             if question.or_other:
                 choices.append("其他（请注明）")
+            matrix = next((g for g in reversed(parents) if g.is_matrix), None)
+            if matrix is not None and matrix.name not in stems:     # a matrix: its stem and scale once
+                stems.add(matrix.name)
+                items.append(f"{pick(matrix.label, 'zh')}（{'；'.join(choices)}）")
             text = pick(question.label, "zh").rstrip("：:")
-            items.append(text + (f"（{'；'.join(choices)}）" if choices else ""))
+            items.append(f"　　{text}" if matrix is not None else text + (f"（{'；'.join(choices)}）" if choices else ""))
         return [ItemList(tuple(items), ordered=False)]
+
+    def block_numeric(self, specs: list[str | dict]) -> list[Block]:
+        """Mean (with its t interval), median and quartiles of number questions ({question, label, unit})."""
+        rows, sentences = [], []
+        names = [spec["question"] if isinstance(spec, dict) else spec for spec in specs]
+        for spec, name in zip(specs, names):
+            values = pd.to_numeric(self.sample.frame[name], errors="coerce").astype(float)
+            result = mean(values, self.sample.design, calibration=self.sample.calibration)
+            valid = values.dropna()
+            label = spec.get("label") if isinstance(spec, dict) else None
+            label = label or _plain_label(self.r.dataset.variables[name].label)
+            unit = spec.get("unit", "") if isinstance(spec, dict) else ""
+            quartiles = valid.quantile([0.25, 0.5, 0.75]) if len(valid) else pd.Series([math.nan] * 3)
+            rows.append((label, f"{result.estimate:.1f}", f"{result.ci_low:.1f}～{result.ci_high:.1f}",
+                         f"{quartiles.iloc[1]:g}", f"{quartiles.iloc[0]:g}～{quartiles.iloc[2]:g}", w.count(result.n)))
+            sentences.append(f"{label}平均为{result.estimate:.1f}{unit}（95%置信区间{result.ci_low:.1f}～"
+                             f"{result.ci_high:.1f}{unit}，中位数{quartiles.iloc[1]:g}{unit}，有效回答{w.count(result.n)}份）")
+        table = self.table(f"numeric_{names[0]}", "数值型题目统计", ("题目", "平均值", "95%置信区间", "中位数",
+                                                                 "四分位区间", "有效回答"), rows, (),
+                           (False, True, True, True, True, True))
+        return [Paragraph("；".join(sentences) + f"（见{table.label}）。", (table.label,)), table]
 
     # --- helpers -----------------------------------------------------------------------
 

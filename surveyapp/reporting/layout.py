@@ -24,7 +24,7 @@ LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
 DEFAULT_TERMS = {"unit": "社区", "whole": "全区", "respondent": "受访者", "count": "人数", "opinions": "群众意见建议"}
 
 # Block kinds and the argument each takes: none, indicator names, a question, ...
-BLOCK_KINDS = {"text", "method", "admin", "composition", "indicators", "ranking", "mentions", "matrix", "league",
+BLOCK_KINDS = {"text", "method", "admin", "numeric", "composition", "indicators", "ranking", "mentions", "matrix", "league",
                "themes", "problems", "causes", "suggestions", "conclusion", "indicator_table", "definitions",
                "questionnaire"}
 
@@ -139,7 +139,9 @@ class _Checker:
                     self.add(section, "plan_unknown_indicator", name=name)
         elif kind == "themes" and isinstance(argument, dict):
             names = list(argument.get("questions") or [])
-        if kind in ("mentions", "composition", "themes"):
+        if kind in ("composition", "numeric"):
+            names = [n["question"] if isinstance(n, dict) else n for n in names]
+        if kind in ("mentions", "composition", "themes", "numeric"):
             for name in names:
                 if name != "_channel" and self.form.question(name) is None:
                     self.add(section, "plan_unknown_question", name=name)

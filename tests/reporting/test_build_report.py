@@ -132,7 +132,7 @@ def test_problems_cite_findings_and_suggestions_carry_a_target(report):
     assert suggestions and len(suggestions) == len(items)
     for section in suggestions:
         text = section.blocks[0].text
-        assert text.startswith("针对“") and "力争下一期" in text
+        assert text.startswith("针对") and "力争下一期" in text
 
 
 def test_the_same_inputs_give_the_same_document(report, app):

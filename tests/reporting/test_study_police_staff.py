@@ -195,7 +195,7 @@ def test_every_indicator_sentence_carries_its_interval_base_and_table(report):
         label = re.escape(plan.indicator(name).label["zh"])
         assert re.search(label + r"为[\d.]+(%|分)（95%置信区间[\d.%～分]+，有效回答[\d,]+份）", text), name
     for paragraph in _paragraphs(report):
-        if re.search(r"有效回答[\d,]+份", paragraph) and not paragraph.startswith("针对“"):
+        if re.search(r"有效回答[\d,]+份", paragraph) and not paragraph.startswith("针对"):
             assert re.search(r"（见表\d+）。$", paragraph), paragraph
 
 
@@ -242,7 +242,7 @@ def test_the_expected_rules_fire_and_cite_their_findings(report):
     assert [s.label for s in suggestions] == [f"（{n}）" for n in "一二三四五六七"]
     for section in suggestions:
         text = section.blocks[0].text
-        assert text.startswith("针对“") and "力争下一期" in text and "{" not in text
+        assert text.startswith("针对") and "力争下一期" in text and "{" not in text
     targets = "\n".join(s.blocks[0].text for s in suggestions)
     assert "超时工作率下降至40.0%以下" in targets and "走访达标率提升至60.0%以上" in targets
 
