@@ -133,6 +133,9 @@ class _Builder:
         sampling = data.get("sampling", "convenience")
         if sampling not in SAMPLING_TYPES:
             self.problem(where, "bad_sampling", value=sampling, allowed=", ".join(SAMPLING_TYPES))
+        frame = data.get("frame_size", "")
+        if frame and not (frame.isdigit() and int(frame) > 0):
+            self.problem(where, "bad_frame_size", value=frame)
         return Study(**{k: v for k, v in data.items() if k not in unknown})
 
     def channels(self) -> tuple[Channel, ...]:

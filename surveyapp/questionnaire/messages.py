@@ -122,6 +122,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "expected_acknowledge": {"zh": "请勾选确认", "en": "tick the box to confirm"},
     "constraint": {"zh": "答案不符合要求", "en": "the answer is not allowed"},
     "unknown_channel": {"zh": "渠道“{value}”不存在", "en": "there is no channel '{value}'"},
+    "bad_frame_size": {
+        "zh": "study.frame_size“{value}”应为正整数（抽样框中的单位数）",
+        "en": "study.frame_size '{value}' must be a positive whole number (units in the sampling frame)",
+    },
     # Problems in an analysis plan (<form>.analysis.yaml).
     "plan_form_mismatch": {
         "zh": "分析方案属于问卷“{plan}”，而不是“{form}”",

@@ -89,6 +89,8 @@ class Study:
     period: str = ""
     sampling: str = "convenience"
     contact: str = ""
+    frame_size: str = ""
+    """Units in the sampling frame (invited, all eligible): the report gives AAPOR RR1 against it."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from surveyapp.analysis import compare, openanswers
 from surveyapp.analysis.estimates import margin_of_error, mean, proportion
 from surveyapp.analysis.frame import Dataset
 from surveyapp.analysis.indicators import (AdminRate, admin_rates, compare_rates, compare_samples, estimate,
-                                           estimate_by, poisson_interval, rank_units_by)
+                                           estimate_by, indicator_values, poisson_interval, rank_units_by)
 from surveyapp.analysis.plan import Indicator, Plan
 from surveyapp.analysis.sample import Sample, prepare
 from surveyapp.questionnaire.messages import pick
@@ -315,6 +315,56 @@ class _Builder:
         text += f"；{self.channel_names.get(high.unit, high.unit)}最高（{w.per(high.estimate, indicator.per)}）"
         self.findings[indicator.name] = Finding(indicator.name, text, total.estimate)
         return [Paragraph(text + f"（见{table.label}）。", (table.label,)), table]
+
+    def block_subgroups(self, spec: dict) -> list[Block]:
+        """Differences between subgroups (sex, age …) that are significant after Holm's correction.
+
+        Each group is compared with all other respondents; groups under the minimum n are left
+        out. Only significant differences are written in the text; the table shows every tested one.
+        """
+        frame = self.sample.frame
+        tests = []
+        labels = {b["question"]: b["label"] for b in spec["by"] if isinstance(b, dict)}
+        by = [b["question"] if isinstance(b, dict) else b for b in spec["by"]]
+        for name in spec["indicators"]:
+            indicator = self.plan.indicator(name)
+            values = indicator_values(indicator, frame)
+            for question in by:
+                groups = frame[question].astype(object)
+                for code in self._codes(question):
+                    inside = (groups == code) & values.notna()
+                    if inside.sum() < self.plan.min_n or (~inside & values.notna()).sum() < self.plan.min_n:
+                        continue
+                    rest = groups.notna() & (groups != code)
+                    tests.append((indicator, question, code,
+                                  compare_samples(indicator, Sample(frame[rest.to_numpy()].reset_index(drop=True)),
+                                                  Sample(frame[(groups == code).to_numpy()].reset_index(drop=True)),
+                                                  self.plan)))
+        if not tests:
+            return [Paragraph(f"各子群体有效样本不足{self.plan.min_n}份，未进行子群体比较。")]
+        adjusted = compare.adjust_pvalues([t[3].p_value for t in tests], "holm")
+        rows, sentences = [], []
+        for (indicator, question, code, difference), p in zip(tests, adjusted):
+            percent = indicator.on_percent_scale
+            group = (f"{labels.get(question) or self._question_label(question)}为“{self._choice_label(question, code)}”"
+                     f"的{self.t['respondent']}")
+            rows.append((pick(indicator.label, "zh"), group, w.count(difference.n2),
+                         (w.pct if percent else w.points)(difference.estimate2),
+                         w.signed_change(difference, percent), w.p_value(p).replace("p", "", 1).lstrip("＝"),
+                         "显著" if p < 0.05 else "不显著"))
+            if p < 0.05:
+                direction = "高" if difference.estimate > 0 else "低"
+                sentences.append(f"{group}{pick(indicator.label, 'zh')}为{(w.pct if percent else w.points)(difference.estimate2)}，"
+                                 f"比其他{self.t['respondent']}{direction}{w.change_amount(difference, percent)}")
+        table = self.table("subgroups", "子群体差异检验", ("指标", "子群体", "有效样本", "子群体估计", "与其他受访者之差",
+                                                       "校正后p值", "显著性"), rows,
+                           ("注：每个子群体与其余受访者比较，p值经Holm方法多重比较校正；有效样本不足"
+                            f"{self.plan.min_n}份的子群体不参与比较。",), (False, False, True, True, True, True, False))
+        if sentences:
+            text = "分群体看，" + "；".join(sentences) + f"（经多重比较校正后差异显著，见{table.label}）。"
+        else:
+            text = f"分性别、年龄等子群体看，经多重比较校正后，各项指标均未发现显著差异（见{table.label}）。"
+        return [Paragraph(text, (table.label,)), table]
 
     def block_mentions(self, spec: str | dict) -> list[Block]:
         name = spec if isinstance(spec, str) else spec["question"]
@@ -610,6 +660,11 @@ def method_paragraphs(builder: _Builder) -> list[str]:
               if quality.get("flagged") else "未发现需要剔除的问卷，")
            + f"有效问卷{w.count(valid)}份，有效率{w.pct(valid / received) if received else w.DASH}。"
            "被剔除的问卷仍完整保存，未作删除。"]
+    if study.frame_size:
+        frame_size = int(study.frame_size)
+        out.append(f"抽样框共{w.count(frame_size)}个{builder.t.get('frame_unit', '对象')}，按美国舆论研究协会（AAPOR）"
+                   f"标准定义RR1计算（完成问卷数÷抽样框中的合格对象数，未完成的访问不计入），应答率为"
+                   f"{w.pct(min(received / frame_size, 1.0))}。")
     out.append(weighting_sentence(sample))
     if study.sampling in PROBABILITY_SAMPLING:
         deff = sample.weighting.get("weights_kish_deff", 1.0) if sample.weighting.get("weighted") else 1.0

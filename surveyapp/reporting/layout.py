@@ -24,7 +24,7 @@ LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
 DEFAULT_TERMS = {"unit": "社区", "whole": "全区", "respondent": "受访者", "count": "人数", "opinions": "群众意见建议"}
 
 # Block kinds and the argument each takes: none, indicator names, a question, ...
-BLOCK_KINDS = {"text", "method", "admin", "numeric", "composition", "indicators", "ranking", "mentions", "matrix", "league",
+BLOCK_KINDS = {"text", "method", "admin", "numeric", "subgroups", "composition", "indicators", "ranking", "mentions", "matrix", "league",
                "themes", "problems", "causes", "suggestions", "conclusion", "indicator_table", "definitions",
                "questionnaire"}
 
@@ -133,6 +133,11 @@ class _Checker:
         names = argument if isinstance(argument, list) else [argument] if isinstance(argument, str) else []
         if kind == "admin" and isinstance(argument, dict):
             names = [argument.get("indicator")]
+        if kind == "subgroups" and isinstance(argument, dict):
+            names = list(argument.get("indicators") or [])
+            for question in (b["question"] if isinstance(b, dict) else b for b in argument.get("by") or []):
+                if self.form.question(question) is None:
+                    self.add(section, "plan_unknown_question", name=question)
         if kind in ("indicators", "ranking", "league", "admin"):
             for name in names:
                 if name not in self.indicators:
