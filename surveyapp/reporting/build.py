@@ -147,7 +147,24 @@ class _Builder:
         return [Paragraph(self.fill(template))]
 
     def block_method(self, _argument: Any) -> list[Block]:
-        return [Paragraph(text) for text in method_paragraphs(self)]
+        paragraphs = [Paragraph(text) for text in method_paragraphs(self)]
+        table = self.returns_table()
+        paragraphs[1] = Paragraph(paragraphs[1].text.rstrip("。") + f"（见{table.label}）。", (table.label,))
+        return paragraphs[:2] + [table] + paragraphs[2:]
+
+    def returns_table(self) -> Table:
+        """Returns, exclusions by reason and valid questionnaires: the numbers the method section states."""
+        quality, received, valid = self.sample.quality, len(self.received), len(self.sample.frame)
+        rows = [("回收问卷", w.count(received), "100.0%" if received else w.DASH)]
+        rows += [(f"其中：{mode}", w.count(n), w.pct(n / received))
+                 for mode, n in ((MODE_NAMES.get(m, m), n) for m, n in self.received["_mode"].value_counts().items())]
+        for key, label in (("speeder", "答题用时过短"), ("straightliner", "矩阵题规律性作答"), ("duplicate", "重复提交")):
+            if quality.get(key):
+                rows.append((f"标记：{label}", w.count(quality[key]), w.pct(quality[key] / received)))
+        rows.append(("剔除合计", w.count(received - valid), w.pct((received - valid) / received) if received else w.DASH))
+        rows.append(("有效问卷", w.count(valid), w.pct(valid / received) if received else w.DASH))
+        return self.table("returns", "问卷回收与审核情况", ("项目", "份数", "占回收问卷"), rows,
+                          ("注：一份问卷可能同时存在多种标记情况；被剔除的问卷仍完整保存。",), (False, True, True))
 
     def block_composition(self, names: list[str | dict]) -> list[Block]:
         rows, small = [], False
@@ -656,7 +673,8 @@ def method_paragraphs(builder: _Builder) -> list[str]:
     out = [f"调查时间为{dates}，调查对象为{study.population.rstrip('。')}，抽样方式为"
            f"{SAMPLING_NAMES.get(study.sampling, study.sampling)}，调查方式为{mode_text or '—'}。",
            f"共回收问卷{w.count(received)}份。经质量审核，"
-           + (f"标记并剔除{w.count(quality.get('flagged', 0))}份（{'，'.join(excluded)}；一份问卷可能同时存在多种情况），"
+           + (("标记并剔除" if quality.get("excluded", True) else "标记（按分析方案仍保留在估计中）")
+              + f"{w.count(quality.get('flagged', 0))}份（{'，'.join(excluded)}；一份问卷可能同时存在多种情况），"
               if quality.get("flagged") else "未发现需要剔除的问卷，")
            + f"有效问卷{w.count(valid)}份，有效率{w.pct(valid / received) if received else w.DASH}。"
            "被剔除的问卷仍完整保存，未作删除。"]
