@@ -345,18 +345,13 @@ class _Builder:
         by = [b["question"] if isinstance(b, dict) else b for b in spec["by"]]
         for name in spec["indicators"]:
             indicator = self.plan.indicator(name)
-            values = indicator_values(indicator, frame)
+            values = indicator_values(indicator, frame).to_numpy(dtype=float)
             for question in by:
-                groups = frame[question].astype(object)
-                for code in self._codes(question):
-                    inside = (groups == code) & values.notna()
-                    if inside.sum() < self.plan.min_n or (~inside & values.notna()).sum() < self.plan.min_n:
-                        continue
-                    rest = groups.notna() & (groups != code)
-                    tests.append((indicator, question, code,
-                                  compare_samples(indicator, Sample(frame[rest.to_numpy()].reset_index(drop=True)),
-                                                  Sample(frame[(groups == code).to_numpy()].reset_index(drop=True)),
-                                                  self.plan)))
+                order = {code: index for index, code in enumerate(self._codes(question))}
+                results = self._group_tests(indicator, values, frame[question].astype(object).to_numpy())
+                for code, result in sorted(results, key=lambda item: order.get(item[0], len(order))):
+                    if min(result.n1, result.n2) >= self.plan.min_n:
+                        tests.append((indicator, question, code, result))
         if not tests:
             return [Paragraph(f"各子群体有效样本不足{self.plan.min_n}份，未进行子群体比较。")]
         adjusted = compare.adjust_pvalues([t[3].p_value for t in tests], "holm")
@@ -382,6 +377,28 @@ class _Builder:
         else:
             text = f"分性别、年龄等子群体看，经多重比较校正后，各项指标均未发现显著差异（见{table.label}）。"
         return [Paragraph(text, (table.label,)), table]
+
+    def _group_tests(self, indicator: Indicator, values: np.ndarray, groups: np.ndarray):
+        """(group code, group minus the other respondents) for every group; Holm comes later.
+
+        Unweighted rates use the pooled two-proportion z test, unweighted scores the difference of
+        two independent means; weighted data the design-based contrast of two domains.
+        """
+        if self.sample.design is not None:
+            data = pd.DataFrame({"value": values, "group": groups})
+            results = compare.compare_groups(data, "value", "group", self.sample.design, adjust="none")
+            return [(r.extra["group2"], r) for r in results]
+        out = []
+        answered = pd.notna(groups)
+        for code in pd.unique(groups[answered]):
+            inside = groups == code
+            rest, group = values[answered & ~inside], values[inside]
+            if indicator.kind in ("rate", "top2"):
+                result = compare.compare_proportions(rest, group)
+            else:
+                result = compare.difference(mean(rest), mean(group))
+            out.append((code, result))
+        return out
 
     def block_mentions(self, spec: str | dict) -> list[Block]:
         name = spec if isinstance(spec, str) else spec["question"]
