@@ -101,7 +101,8 @@ def render_docx(report: Report) -> bytes:
             paragraph.paragraph_format.right_indent = Pt(4 * BODY_PT)   # 右空四字
     for index, appendix in enumerate(report.appendices):
         _add_section(document, appendix, depth=1, new_page=index == 0)
-    rows = provenance_rows(report.meta)
+    fallbacks = "；".join(dict.fromkeys(f"{official}（缺失时用{fallback}）" for official, fallback in FONTS.values()))
+    rows = provenance_rows({"fonts": fallbacks, **report.meta})
     if rows:
         document.add_paragraph("数据与生成信息：" + "；".join(f"{label} {value}" for label, value in rows), style="Note")
 

@@ -20,6 +20,9 @@ from markupsafe import Markup
 from surveyapp.reporting.document import Figure, ItemList, Paragraph, Report, Table, provenance_rows
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
+FONT_FALLBACKS = ("方正小标宋简体、黑体、楷体、仿宋（公文字体）；缺失时依次使用 Noto Serif CJK SC、Noto Sans CJK SC、"
+                  "WenQuanYi Micro Hei")
+"""The fonts the stylesheet asks for, named in the provenance of the web view (the PDF names those it embedded)."""
 """The bundled layouts folder (top-level ``reports/``): templates/ and report.css."""
 
 @lru_cache(maxsize=8)
@@ -56,4 +59,4 @@ def render_html(report: Report, *, standalone: bool = True, layouts_dir: Path | 
 
     css = Markup(report_css(layouts_dir)) if standalone else ""
     return template.render(report=report, standalone=standalone, css=css, keywords=keywords(report),
-                           meta_rows=provenance_rows(report.meta), anchor=anchor)
+                           meta_rows=provenance_rows({"fonts": FONT_FALLBACKS, **report.meta}), anchor=anchor)
