@@ -703,8 +703,11 @@ def method_paragraphs(builder: _Builder) -> list[str]:
     out.append(weighting_sentence(sample))
     if study.sampling in PROBABILITY_SAMPLING:
         deff = sample.weighting.get("weights_kish_deff", 1.0) if sample.weighting.get("weighted") else 1.0
-        moe = margin_of_error(valid, 0.5, deff) * 100 if valid else math.nan
-        out.append(f"在95%置信水平下，总体比例估计的最大抽样误差约为±{moe:.1f}个百分点（设计效应{deff:.2f}）。")
+        frame_size = int(study.frame_size) if study.frame_size else None
+        population = frame_size if frame_size and frame_size > valid else None
+        moe = margin_of_error(valid, 0.5, deff, population=population) * 100 if valid else math.nan
+        correction = "，已作有限总体校正" if population else ""
+        out.append(f"在95%置信水平下，总体比例估计的最大抽样误差约为±{moe:.1f}个百分点（设计效应{deff:.2f}{correction}）。")
     else:
         out.append("本次调查为非概率抽样，结果反映受访者的意见，不宜直接推断总体，未计算抽样误差；"
                    "报告中的置信区间按简单随机抽样近似计算，仅供参考。")

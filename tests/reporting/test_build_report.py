@@ -142,3 +142,16 @@ def test_the_same_inputs_give_the_same_document(report, app):
     meta = report.meta
     assert meta["versions"] == [1] and meta["wave"] == "2026Q4" and len(meta["data_checksum"]) == 64
     assert meta["n_valid"] == meta["n_received"] == 703 and meta["software"].startswith("SurveyApp")
+
+
+def test_the_prevention_layout_reads_the_same_data_for_prevention(report, app):
+    """Does the 社区治安防范措施调查研究报告 layout build from the same responses, in every format?"""
+    prevention = reports.build("community_safety", layout="community_prevention", wave="2026Q4",
+                               compare_with="2026Q3")
+    assert prevention.title.startswith("关于某区公安分局（示例）辖区社区治安防范措施的调查研究报告")
+    captions = [t.caption for t in prevention.tables()]
+    assert "家庭已采取的防范措施（提及率）" in captions and "各设施认为“有效”或“基本有效”的比例" in captions
+    mentions = next(t for t in prevention.tables() if t.caption == "家庭已采取的防范措施（提及率）")
+    assert all(row[1] != "以上都没有" for row in mentions.rows)     # the exclusive "none" is not a measure
+    for fmt in ("md", "html"):
+        assert reports.render(prevention, fmt)
