@@ -155,3 +155,17 @@ def test_the_prevention_layout_reads_the_same_data_for_prevention(report, app):
     assert all(row[1] != "以上都没有" for row in mentions.rows)     # the exclusive "none" is not a measure
     for fmt in ("md", "html"):
         assert reports.render(prevention, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf", "html", "md"])
+def test_the_report_renders_in_every_format(report, fmt):
+    """Does the resident study's report render to Word, PDF, HTML and Markdown with its tables and charts?"""
+    rendered = reports.render(report, fmt)
+    if fmt == "md":
+        text, files = rendered
+        assert text.count("| ---") >= len(report.tables()) and len(files) == len(report.figures())
+    elif fmt == "html":
+        html = rendered.decode("utf-8")
+        assert html.count("<table") >= len(report.tables()) and html.count("data:image/png") == len(report.figures())
+    else:
+        assert rendered[:4] in (b"%PDF", b"PK\x03\x04")
