@@ -231,3 +231,20 @@ def test_shared_tablet_questionnaire_takes_many(client, app):
     for _ in range(2):
         assert walk(client, answers, url="/s/tiny").status_code == 303
     assert len(stored()) == 2 and "已经填写过" not in client.get("/s/tiny").get_data(as_text=True)
+
+
+def test_every_bundled_questionnaire_can_be_answered_page_by_page(client, app):
+    """Can a resident (or a unit, or an officer) answer each bundled questionnaire without JavaScript?"""
+    from surveyapp import responses, simulate
+
+    for form_id in ("police_staff", "unit_security"):
+        catalogue.import_file(ROOT / "questionnaires" / f"{form_id}.yaml")
+        target = responses.find_target(form_id)
+        compiled = responses.compiled_version(target.version_id, target.checksum)
+        (one,) = simulate.simulate(compiled, 1, seed=5)
+        resp = walk(client, one.answers, url=f"/s/{form_id}?c={one.channel}", limit=40)
+        assert resp.status_code == 303, form_id
+        stored_answers = db.session.scalar(select(Response.answers).where(Response.channel == one.channel)
+                                           .order_by(Response.id.desc()))
+        calculated = {q.name for q in compiled.questionnaire.questions() if q.type == "calculate"}
+        assert {k: v for k, v in stored_answers.items() if k not in calculated} == one.answers, form_id
