@@ -169,3 +169,15 @@ def test_the_report_renders_in_every_format(report, fmt):
         assert html.count("<table") >= len(report.tables()) and html.count("data:image/png") == len(report.figures())
     else:
         assert rendered[:4] in (b"%PDF", b"PK\x03\x04")
+
+
+def test_every_percentage_in_the_text_stands_in_a_table(report):
+    """Is each percentage a sentence states also in one of the report's tables (traceable)?"""
+    cells = {cell for table in report.tables() for row in table.rows for cell in row}
+    in_tables = set(re.findall(r"\d+(?:\.\d+)?%", " ".join(cells)))
+    for paragraph in _paragraphs(report):
+        statement = paragraph.split("力争")[0]     # a suggestion's target is a goal, not a result
+        for number in re.findall(r"\d+(?:\.\d+)?%", statement):
+            if number.startswith("95%"):       # the confidence level, not a result
+                continue
+            assert number in in_tables, (number, paragraph)
