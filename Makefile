@@ -9,8 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # Debian packages the test suite needs beyond Python (installed with apt-get when missing):
 # Chromium for the browser tests (never `playwright install`), a CJK font so that
-# screenshots and PDFs show Chinese, WeasyPrint's Pango, and poppler to read PDFs back.
-DEBIAN_TEST_PACKAGES ?= chromium fonts-wqy-microhei fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+# screenshots and PDFs show Chinese, WeasyPrint's Pango, poppler to read PDFs back, and
+# LibreOffice to turn the Word reports into pages for a look.
+DEBIAN_TEST_PACKAGES ?= chromium fonts-wqy-microhei fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
+	libreoffice-writer-nogui
 
 AXE := tests/js/node_modules/axe-core/axe.min.js
 
