@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 import pandas as pd
 from flask.cli import AppGroup
 
 from surveyapp.analysis import compare, crosstab, estimates, scales, weighting
 from surveyapp.analysis.design import Design
+from surveyapp.analysis.results import json_ready
 
 analyze_cli = AppGroup("analyze", help="Survey statistics on any CSV file (no database), printed as JSON.")
 ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without BOM, then Excel's Chinese encoding
@@ -102,19 +102,6 @@ def answers(frame: pd.DataFrame, var: str, value: str | None, as_mean: bool) -> 
     return numeric(frame, var, "--var") if as_mean else indicator(frame, var, value)
 
 
-def plain(value: Any) -> Any:
-    """JSON-ready: numpy scalars as Python numbers, NaN/inf as None, tuples as lists."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def inputs(files: list[str], frames: list[pd.DataFrame], used: list[int]) -> dict[str, Any]:
     """The inputs block: file(s), rows read and used, and every option given."""
     params = click.get_current_context().params
@@ -128,7 +115,7 @@ def inputs(files: list[str], frames: list[pd.DataFrame], used: list[int]) -> dic
 
 def emit(data: dict[str, Any], output: str | None) -> None:
     """Pretty JSON to ``output`` or stdout."""
-    text = json.dumps(plain(data), indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(json_ready(data), indent=2, ensure_ascii=False, allow_nan=False)
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
     else:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-import pandas as pd
 
 from surveyapp import catalogue, datasets, studies
 from surveyapp.extensions import db

@@ -8,7 +8,7 @@ there is one.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any, Sequence
 
@@ -20,7 +20,7 @@ from statsmodels.stats.multitest import multipletests
 from surveyapp.analysis.design import Design
 from surveyapp.analysis.estimates import (answer_values, linearised_variance, mean_influence, proportion,
                                            t_quantile)
-from surveyapp.analysis.results import Estimate, TestResult, json_ready
+from surveyapp.analysis.results import Estimate, TestResult, record_dict
 
 ADJUST_METHODS = {"none": None, "bonferroni": "bonferroni", "holm": "holm", "hochberg": "simes-hochberg",
                   "hommel": "hommel", "bh": "fdr_bh", "fdr": "fdr_bh", "by": "fdr_by"}
@@ -57,9 +57,7 @@ class Difference:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with ``n`` (= n1 + n2) and ``significant``; extra merged in."""
-        data = asdict(self)
-        data.update(data.pop("extra"), n=self.n1 + self.n2, significant=self.significant)
-        return json_ready(data)
+        return record_dict(self, n=self.n1 + self.n2, significant=self.significant)
 
 
 @dataclass(frozen=True)
@@ -80,9 +78,7 @@ class RankedUnit:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (flags as a list)."""
-        data = asdict(self)
-        data["flags"] = list(self.flags)
-        return json_ready(data)
+        return record_dict(self)
 
 
 def difference(est1: Estimate, est2: Estimate, level: float = 0.95) -> Difference:

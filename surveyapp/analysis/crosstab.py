@@ -20,7 +20,6 @@ renderer's business.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -29,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from surveyapp.analysis.design import Design, linearised_covariance
-from surveyapp.analysis.results import TestResult
+from surveyapp.analysis.results import TestResult, json_ready
 
 SPARSE_EXPECTED = 5.0
 
@@ -331,10 +330,6 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, TestResult):
         return value.to_dict()
-    if isinstance(value, tuple):
+    if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return json_ready(value)

@@ -25,7 +25,7 @@ from surveyapp.analysis import estimates
 from surveyapp.analysis.compare import Difference, RankedUnit, compare_proportions, difference, rank_units
 from surveyapp.analysis.design import Design
 from surveyapp.analysis.plan import Indicator, Plan
-from surveyapp.analysis.results import Estimate, json_ready
+from surveyapp.analysis.results import Estimate, record_dict
 from surveyapp.analysis.sample import Sample, prepare
 
 
@@ -179,7 +179,7 @@ class AdminRate:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (plain floats, NaN as None)."""
-        return json_ready({k: float(v) if isinstance(v, (float, np.floating)) else v for k, v in self.__dict__.items()})
+        return record_dict(self)
 
 
 def admin_rates(indicator: Indicator, inputs: pd.DataFrame, units: Sequence[str] | None = None,

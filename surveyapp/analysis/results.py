@@ -10,16 +10,28 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 
 def json_ready(value: Any) -> Any:
-    """NaN and infinities become None so that results serialise as valid JSON."""
+    """Plain JSON values: numpy scalars as Python numbers, NaN and infinities as None,
+    tuples as lists, mapping keys as strings."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: json_ready(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_ready(v) for v in value]
     return value
+
+
+def record_dict(record: Any, **more: Any) -> dict[str, Any]:
+    """A result dataclass as a JSON-ready dict: its ``extra`` merged in at the top level, then ``more``."""
+    data = asdict(record)
+    data.update(data.pop("extra", {}), **more)
+    return json_ready(data)
 
 
 @dataclass(frozen=True)
@@ -46,9 +58,7 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; ``extra`` entries are merged in at the top level."""
-        data = asdict(self)
-        data.update(data.pop("extra"))
-        return json_ready(data)
+        return record_dict(self)
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,4 @@ class TestResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; ``extra`` entries are merged in at the top level."""
-        data = asdict(self)
-        data.update(data.pop("extra"))
-        return json_ready(data)
+        return record_dict(self)
