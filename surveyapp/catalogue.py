@@ -31,11 +31,16 @@ class Imported:
     source: str
 
 
+def find(form_id: str) -> Questionnaire | None:
+    """The questionnaire called ``form_id``, if there is one."""
+    return db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+
+
 def import_form(form: Form, source_name: str = "") -> Imported:
     """Store ``form`` as the current version of its questionnaire, unless unchanged."""
     definition = to_definition(form)
     digest = checksum(definition)
-    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form.form_id))
+    questionnaire = find(form.form_id)
     if questionnaire is None:
         questionnaire = Questionnaire(form_id=form.form_id, title="")
         db.session.add(questionnaire)
@@ -92,7 +97,7 @@ def response_count(form_id: str) -> int:
 
 def set_status(form_id: str, status: str) -> bool:
     """Open or close a questionnaire; False when there is no such questionnaire."""
-    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    questionnaire = find(form_id)
     if questionnaire is None:
         return False
     questionnaire.status = status
@@ -103,7 +108,7 @@ def set_status(form_id: str, status: str) -> bool:
 
 def set_schedule(form_id: str, opens_at, closes_at) -> bool:
     """Set (or clear, with None) the opening and closing times, read as UTC."""
-    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    questionnaire = find(form_id)
     if questionnaire is None:
         return False
     utc = dt.timezone.utc
@@ -116,7 +121,7 @@ def set_schedule(form_id: str, opens_at, closes_at) -> bool:
 
 def poster(form_id: str, channel: str | None, base_url: str) -> posters.Poster | None:
     """What the poster of ``form_id`` (for ``channel``, if given and known) says."""
-    q = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    q = find(form_id)
     if q is None or q.current_version is None:
         return None
     form = from_definition(q.current_version.definition)

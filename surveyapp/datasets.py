@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import pandas as pd
-from sqlalchemy import String, Text, cast, false, or_, select
+from sqlalchemy import Row, Select, String, Text, cast, false, or_, select
 
-from surveyapp import studies
+from surveyapp import catalogue, studies
 from surveyapp.analysis.frame import Dataset, assign_waves, build_dataset
+from surveyapp.analysis.plan import WaveSpec
 from surveyapp.extensions import db
-from surveyapp.models import Questionnaire, QuestionnaireVersion, Response
+from surveyapp.models import QuestionnaireVersion, Response
 from surveyapp.questionnaire import from_definition
 
 CHUNK = 2048
@@ -50,7 +51,7 @@ def load_dataset(form_id: str, *, versions: Sequence[int] | None = None, channel
     :param since, until: submit-time bounds (UTC; ``until`` exclusive).
     :param waves: wave names to include (default: all responses, in a wave or not).
     """
-    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    questionnaire = catalogue.find(form_id)
     if questionnaire is None:
         raise studies.StudyError(f"问卷“{form_id}”不存在 (no questionnaire '{form_id}')")
     version_rows = db.session.execute(
@@ -72,7 +73,9 @@ def load_dataset(form_id: str, *, versions: Sequence[int] | None = None, channel
         return _read(query, numbers, version_rows, declared, form_id)
 
 
-def _read(query, numbers, version_rows, declared, form_id) -> Dataset:
+def _read(query: Select, numbers: dict[int, int], version_rows: Sequence[Row], declared: Sequence[WaveSpec],
+          form_id: str) -> Dataset:
+    """Run the query and type what it returns (the documents parsed and typed chunk by chunk)."""
     rows = db.session.execute(query).all()
     ids, version_ids, channels_, modes, workers, started, submitted, documents = (
         [list(column) for column in zip(*rows)] if rows else [[] for _ in _COLUMNS])

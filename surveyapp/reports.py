@@ -18,8 +18,6 @@ from pathlib import Path
 
 
 from surveyapp import catalogue, datasets, studies
-from surveyapp.extensions import db
-from surveyapp.models import Questionnaire
 from surveyapp.questionnaire import from_definition
 from surveyapp.analysis.frame import Dataset
 from surveyapp.reporting.build import ReportRequest, build_report
@@ -37,7 +35,7 @@ def build(form_id: str, *, layout: str | None = None, wave: str | None = None, c
           channels: tuple[str, ...] = (), progress: Callable[[str], None] | None = None) -> Report:
     """The report of questionnaire ``form_id`` for ``wave`` (all responses when None)."""
     step = progress or (lambda _label: None)
-    questionnaire = db.session.scalar(select_form(form_id))
+    questionnaire = catalogue.find(form_id)
     if questionnaire is None or questionnaire.current_version is None:
         raise ReportError(f"问卷“{form_id}”不存在 (no questionnaire '{form_id}')")
     form = from_definition(questionnaire.current_version.definition)
@@ -58,11 +56,6 @@ def build(form_id: str, *, layout: str | None = None, wave: str | None = None, c
     request = ReportRequest(dataset, plan, form, load_layout(path, form, plan), wave, compare_with, tuple(channels),
                             provenance(form_id, dataset), studies.admin_inputs(form_id))
     return build_report(request)
-
-
-def select_form(form_id: str):
-    from sqlalchemy import select
-    return select(Questionnaire).where(Questionnaire.form_id == form_id)
 
 
 def provenance(form_id: str, dataset: Dataset) -> dict:
@@ -125,7 +118,7 @@ class ReportOptions:
 
 def options(form_id: str) -> ReportOptions | None:
     """Waves, channels and layouts of ``form_id`` (None when it does not exist)."""
-    questionnaire = db.session.scalar(select_form(form_id))
+    questionnaire = catalogue.find(form_id)
     if questionnaire is None or questionnaire.current_version is None:
         return None
     form = from_definition(questionnaire.current_version.definition)

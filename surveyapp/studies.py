@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import delete, select
 
+from surveyapp import catalogue
 from surveyapp.analysis.plan import Plan, WaveSpec, load_plan_file, parse_day, plan_from_definition
 from surveyapp.extensions import db
 from surveyapp.models import AdminInput, Questionnaire, Wave
@@ -32,7 +33,7 @@ class StudyError(ValueError):
 
 
 def _questionnaire(form_id: str) -> Questionnaire:
-    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    questionnaire = catalogue.find(form_id)
     if questionnaire is None or questionnaire.current_version is None:
         raise StudyError(f"问卷“{form_id}”不存在 (no questionnaire '{form_id}')")
     return questionnaire
@@ -61,7 +62,7 @@ def import_plan(path: str | Path) -> PlanImported:
     :raises QuestionnaireError: when the plan has problems (nothing is stored).
     """
     path = Path(path)
-    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == plan_form_id(path)))
+    questionnaire = catalogue.find(plan_form_id(path))
     if questionnaire is None or questionnaire.current_version is None:
         raise QuestionnaireError([Problem(path.name, "", "plan_form_mismatch",
                                           {"plan": plan_form_id(path), "form": "-"})])
@@ -162,7 +163,7 @@ class _Known:
 
 
 def _known(form_id: str) -> _Known:
-    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.form_id == form_id))
+    questionnaire = catalogue.find(form_id)
     if questionnaire is None or questionnaire.current_version is None:
         return _Known(None)
     channels = from_definition(questionnaire.current_version.definition).channels

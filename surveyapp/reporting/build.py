@@ -23,7 +23,9 @@ from surveyapp.analysis.estimates import mean, proportion
 from surveyapp.analysis.frame import Dataset
 from surveyapp.analysis.indicators import (AdminRate, admin_rates, compare_rates, compare_samples, estimate,
                                            estimate_by, indicator_values, poisson_interval, rank_units_by)
+from surveyapp.analysis.compare import RankedUnit
 from surveyapp.analysis.plan import Indicator, Plan
+from surveyapp.analysis.results import Estimate
 from surveyapp.analysis.sample import prepare
 from surveyapp.questionnaire.messages import pick
 from surveyapp.questionnaire.schema import Questionnaire, walk
@@ -118,13 +120,16 @@ class _Builder:
     def section(self, spec: dict, depth: int, index: int, appendix: bool = False) -> Section:
         label = f"附件{index}" if appendix else heading_label(depth, index)
         blocks: list[Block] = []
+        children: list[Section] = []
         for block in spec.get("blocks") or []:
             kind, argument = (block, None) if isinstance(block, str) else next(iter(block.items()))
-            blocks += getattr(self, f"block_{kind}")(argument)
-        children = tuple(self.section(child, depth + 1, i) for i, child in enumerate(spec.get("children") or [], 1))
-        if spec.get("blocks") in (["suggestions"],):
-            children, blocks = self.suggestion_sections(depth + 1), []
-        return Section(_key(spec["title"]), spec["title"], tuple(blocks), children, label)
+            if kind == "suggestions":      # one numbered subsection per suggestion
+                children += self.suggestion_sections(depth + 1)
+            else:
+                blocks += getattr(self, f"block_{kind}")(argument)
+        children += [self.section(child, depth + 1, i)
+                     for i, child in enumerate(spec.get("children") or [], len(children) + 1)]
+        return Section(_key(spec["title"]), spec["title"], tuple(blocks), tuple(children), label)
 
     def table(self, key: str, caption: str, header: tuple[str, ...], rows: list[tuple[str, ...]],
               notes: tuple[str, ...] = (), numeric: tuple[bool, ...] = ()) -> Table:
@@ -192,8 +197,8 @@ class _Builder:
             change = ""
             if compare_:
                 difference = compare_samples(indicator, self.previous, self.sample, self.plan)
-                before = estimate(indicator, self.previous, self.plan)
-                row += [w.value(before, percent), w.signed_change(difference, percent),
+                fmt = w.pct if percent else w.points
+                row += [fmt(difference.estimate1), w.signed_change(difference, percent),
                         "显著" if difference.significant else "不显著"]
                 change = "，" + w.change_phrase(difference, percent, self.context["previous"])
                 if difference.significant and (difference.estimate < 0) == indicator.higher_is_better:
@@ -509,9 +514,6 @@ class _Builder:
                                     heading_label(depth, 1)))
         return tuple(sections)
 
-    def block_suggestions(self, _argument: Any) -> list[Block]:   # replaced by subsections in ``section``
-        return []
-
     def block_conclusion(self, _argument: Any) -> list[Block]:
         headline = [n for n in self.r.layout.headline if n in self.findings]
         parts = [f"{pick(self.plan.indicator(n).label, 'zh')}为"
@@ -617,8 +619,8 @@ def _total_rate(indicator: Indicator, rates, period: str | None) -> AdminRate:
     return AdminRate("*", period or "", count, base, indicator.per, count * scale, low * scale, high * scale)
 
 
-def _as_estimate(unit):
-    from surveyapp.analysis.results import Estimate
+def _as_estimate(unit: RankedUnit) -> Estimate:
+    """A ranked unit's figures in the form the wording functions take."""
     return Estimate(unit.estimate, math.nan, unit.ci_low, unit.ci_high, unit.n, "")
 
 
