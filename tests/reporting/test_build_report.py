@@ -14,6 +14,7 @@ from surveyapp import export, reports, responses, simulate, studies
 from surveyapp.reporting.document import Paragraph, Table
 from tests.builders import import_file
 from tests.conftest import ROOT
+from tests.reporting.checks import assert_wording_follows_significance, paragraphs
 
 QUESTIONNAIRES = ROOT / "questionnaires"
 UTC = dt.timezone.utc
@@ -52,10 +53,6 @@ def report(app, tmp_path):
     return reports.build("community_safety", wave="2026Q4", compare_with="2026Q3")
 
 
-def _paragraphs(report) -> list[str]:
-    return [b.text for b in report.blocks() if isinstance(b, Paragraph)]
-
-
 def test_the_report_has_the_sections_of_the_genre_in_order(report):
     """Are the numbered sections, appendices, tables and figures those of a 调研报告?"""
     top = [s.label + s.title for s in report.sections]
@@ -76,7 +73,7 @@ def test_every_rate_in_the_text_equals_the_value_computed_from_the_csv_export(re
     submitted = pd.to_datetime(data["submitted_at"], utc=True)
     wave = data[(submitted >= WAVES["2026Q4"][0]) & (submitted <= WAVES["2026Q4"][1])]
     plan = studies.plan_for("community_safety")
-    text = "\n".join(_paragraphs(report))
+    text = "\n".join(paragraphs(report))
     checked = 0
     for indicator in plan.indicators:
         if indicator.kind not in ("rate", "top2") or indicator.any_of:
@@ -96,11 +93,8 @@ def test_every_rate_in_the_text_equals_the_value_computed_from_the_csv_export(re
 
 def test_a_change_that_is_not_significant_is_never_called_a_rise_or_a_fall(report):
     """Is every 提高/下降 backed by p < 0.05, and every non-significant change worded as such?"""
-    text = "\n".join(_paragraphs(report))
-    for match in re.finditer(r"(提高|下降)[\d.]+(个百分点|分)（p([＝＜])([\d.]+)）", text):
-        assert match[3] == "＜" or float(match[4]) < 0.05, match[0]
-    for match in re.finditer(r"变化不显著（[+−±][\d.]+(个百分点|分)，p＝([\d.]+)）", text):
-        assert float(match[2]) >= 0.05, match[0]
+    text = "\n".join(paragraphs(report))
+    assert_wording_follows_significance(text)
     for table in report.tables():
         if "显著性" in table.header and "上期" in table.header:
             column = table.header.index("显著性")
@@ -119,7 +113,7 @@ def test_small_units_are_suppressed_not_ranked(report):
                 cells = [c for c in row if c != name]
                 assert all("%" not in c and "分" not in c for c in cells), (table.caption, row)
                 assert "样本不足" in cells or "—" in cells, (table.caption, row)
-    for paragraph in _paragraphs(report):
+    for paragraph in paragraphs(report):
         assert name not in paragraph or "%" not in paragraph.split(name, 1)[1][:12], paragraph
 
 
@@ -175,7 +169,7 @@ def test_every_percentage_in_the_text_stands_in_a_table(report):
     """Is each percentage a sentence states also in one of the report's tables (traceable)?"""
     cells = {cell for table in report.tables() for row in table.rows for cell in row}
     in_tables = set(re.findall(r"\d+(?:\.\d+)?%", " ".join(cells)))
-    for paragraph in _paragraphs(report):
+    for paragraph in paragraphs(report):
         statement = paragraph.split("力争")[0]     # a suggestion's target is a goal, not a result
         for number in re.findall(r"\d+(?:\.\d+)?%", statement):
             if number.startswith("95%"):       # the confidence level, not a result

@@ -18,10 +18,11 @@ import pytest
 from surveyapp import reports, responses, simulate, studies
 from surveyapp.analysis.plan import load_plan_file
 from surveyapp.questionnaire import load_file
-from surveyapp.reporting.document import ItemList, Paragraph
+from surveyapp.reporting.document import ItemList
 from surveyapp.reporting.layout import layout_path, load_layout
 from tests.builders import import_file
 from tests.conftest import ROOT
+from tests.reporting.checks import assert_wording_follows_significance, paragraphs
 
 FORM = ROOT / "questionnaires" / "police_staff.yaml"
 PLAN = ROOT / "questionnaires" / "police_staff.analysis.yaml"
@@ -130,10 +131,6 @@ def report(app):
     return reports.build("police_staff", wave="2026H2", compare_with="2026H1")
 
 
-def _paragraphs(report) -> list[str]:
-    return [b.text for b in report.blocks() if isinstance(b, Paragraph)]
-
-
 def _problems(report) -> tuple[str, ...]:
     return next(b for b in report.sections[2].blocks if isinstance(b, ItemList)).items
 
@@ -186,7 +183,7 @@ def test_the_report_has_the_sections_of_the_genre_in_order(report):
 
 def test_every_indicator_sentence_carries_its_interval_base_and_table(report):
     """Does each indicator named in the layout appear with value, 95% interval, base and a table reference?"""
-    text = "\n".join(_paragraphs(report))
+    text = "\n".join(paragraphs(report))
     plan = studies.plan_for("police_staff")
     shown = ["overtime_rate", "nonpolice_rate", "rest_rate", "equipment_rate", "equipment_index", "vehicle_rate",
              "training_effective_rate", "support_rate", "satisfaction_rate", "wellbeing_index", "high_stress_rate",
@@ -194,14 +191,14 @@ def test_every_indicator_sentence_carries_its_interval_base_and_table(report):
     for name in shown:
         label = re.escape(plan.indicator(name).label["zh"])
         assert re.search(label + r"为[\d.]+(%|分)（95%置信区间[\d.%～分]+，有效回答[\d,]+份）", text), name
-    for paragraph in _paragraphs(report):
+    for paragraph in paragraphs(report):
         if re.search(r"有效回答[\d,]+份", paragraph) and not paragraph.startswith("针对"):
             assert re.search(r"（见表\d+）。$", paragraph), paragraph
 
 
 def test_community_questions_are_based_on_community_officers_only(report):
     """Is 走访达标率 computed over the community officers who answered part F, not over everyone?"""
-    text = "\n".join(_paragraphs(report))
+    text = "\n".join(paragraphs(report))
     valid = int(report.meta["n_valid"])
     match = re.search(r"社区民警走访达标率为[\d.]+%（95%置信区间[^，]+，有效回答([\d,]+)份）", text)
     base = int(match[1].replace(",", ""))
@@ -210,11 +207,8 @@ def test_community_questions_are_based_on_community_officers_only(report):
 
 def test_a_change_that_is_not_significant_is_never_called_a_rise_or_a_fall(report):
     """Is every 提高/下降 backed by p < 0.05, and every non-significant change worded as such?"""
-    text = "\n".join(_paragraphs(report))
-    for match in re.finditer(r"(提高|下降)[\d.]+(个百分点|分)（p([＝＜])([\d.]+)）", text):
-        assert match[3] == "＜" or float(match[4]) < 0.05, match[0]
-    for match in re.finditer(r"变化不显著（[+−±][\d.]+(个百分点|分)，p＝([\d.]+)）", text):
-        assert float(match[2]) >= 0.05, match[0]
+    text = "\n".join(paragraphs(report))
+    assert_wording_follows_significance(text)
     assert re.search(r"变化不显著", text) and re.search(r"(提高|下降)[\d.]+(个百分点|分)（p", text)
     for table in report.tables():
         if "显著性" in table.header:

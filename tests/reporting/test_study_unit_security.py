@@ -18,9 +18,10 @@ import pytest
 from surveyapp import reports, responses, simulate, studies
 from surveyapp.analysis.plan import load_plan_file
 from surveyapp.questionnaire import load_file
-from surveyapp.reporting.document import ItemList, Paragraph
+from surveyapp.reporting.document import ItemList
 from tests.builders import import_file
 from tests.conftest import ROOT
+from tests.reporting.checks import assert_wording_follows_significance, paragraphs
 
 QUESTIONNAIRE = ROOT / "questionnaires" / "unit_security.yaml"
 PLAN = ROOT / "questionnaires" / "unit_security.analysis.yaml"
@@ -131,10 +132,6 @@ def report(app):
     return build_report()
 
 
-def _paragraphs(report) -> list[str]:
-    return [b.text for b in report.blocks() if isinstance(b, Paragraph)]
-
-
 def _problems(report) -> list[str]:
     return [item for block in report.sections[2].blocks if isinstance(block, ItemList) for item in block.items]
 
@@ -167,7 +164,7 @@ def test_the_report_has_the_sections_of_the_genre(report):
     assert report.title == "某区公安分局治安管理大队（示例）关于辖区重点单位安全保卫工作情况的调研报告"
     assert report.subtitle.startswith("——基于2026年下半年") and report.subtitle.endswith("家单位问卷调查的分析")
     assert report.meta["n_received"] == UNITS and report.meta["n_valid"] < UNITS   # speeders screened out
-    text = "\n".join(_paragraphs(report))
+    text = "\n".join(paragraphs(report))
     assert "每个单位填报一份" in text and "分层抽样" in text
 
 
@@ -176,7 +173,7 @@ def test_every_indicator_sentence_states_its_base_and_interval(report):
     plan = studies.plan_for("unit_security")
     labels = [i.label["zh"] for i in plan.indicators if i.kind != "admin"]
     found = set()
-    for paragraph in _paragraphs(report):
+    for paragraph in paragraphs(report):
         if not paragraph.startswith("调查显示，"):
             continue
         for clause in paragraph.removeprefix("调查显示，").split("；"):
@@ -188,11 +185,8 @@ def test_every_indicator_sentence_states_its_base_and_interval(report):
 
 def test_a_change_that_is_not_significant_is_never_called_a_rise_or_a_fall(report):
     """Every 提高/下降 has p < 0.05 and every 变化不显著 has p ≥ 0.05, in text and in the tables."""
-    text = "\n".join(_paragraphs(report))
-    for match in re.finditer(r"(提高|下降)[\d.]+(个百分点|分)（p([＝＜])([\d.]+)）", text):
-        assert match[3] == "＜" or float(match[4]) < 0.05, match[0]
-    for match in re.finditer(r"变化不显著（[+−±][\d.]+(个百分点|分)，p＝([\d.]+)）", text):
-        assert float(match[2]) >= 0.05, match[0]
+    text = "\n".join(paragraphs(report))
+    assert_wording_follows_significance(text)
     assert re.search(r"访客登记落实率为[^；]+较2026年上半年下降[\d.]+个百分点（p", text)
     for table in report.tables():
         if "显著性" in table.header:
@@ -219,7 +213,7 @@ def test_the_rules_the_data_call_for_fire(report):
         assert body.startswith("针对") and "力争下一期" in body, body
     assert any("85.0%以上" in s.blocks[0].text for s in suggestions)
     # The fall in staff training is not significant: its `fell` rule stays silent.
-    text = "\n".join(_paragraphs(report))
+    text = "\n".join(paragraphs(report))
     assert re.search(r"全员安全培训率为[^；]+与2026年上半年相比变化不显著（−", text)
     assert not any("全员安全防范培训" in s.title for s in suggestions)
 
