@@ -9,6 +9,7 @@ Each command is a thin wrapper over the same functions the web pages call.
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 from pathlib import Path
 
@@ -230,10 +231,33 @@ def _write_with_progress(form_id: str, output: str) -> None:
     click.echo(f"wrote {total} responses to {output}", err=True)
 
 
+class LazyGroup(AppGroup):
+    """A command group whose module is imported only when one of its commands is looked up.
+
+    The statistics and report commands need pandas, scipy and statsmodels; importing them
+    when the app is created would slow every server worker and every other command.
+    """
+
+    def __init__(self, name: str, target: str, help: str):
+        super().__init__(name, help=help)
+        self.target = target
+
+    def _group(self) -> click.Group:
+        module, attribute = self.target.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._group().get_command(ctx, name)
+
+
 def init_app(app: Flask) -> None:
     """Attach the command groups to ``app``."""
-    from surveyapp import analyze_cli, report_cli, study_cli  # study_cli registers ``responses simulate``
+    from surveyapp import study_cli  # registers ``responses simulate``
 
-    for group in (questionnaire_cli, user_cli, responses_cli, study_cli.wave_cli, study_cli.inputs_cli,
-                  analyze_cli.analyze_cli, report_cli.report_cli):
+    lazy = (LazyGroup("analyze", "surveyapp.analyze_cli:analyze_cli", "Survey statistics over any CSV file (JSON)."),
+            LazyGroup("report", "surveyapp.report_cli:report_cli", "调研报告: build the research report of a questionnaire."))
+    for group in (questionnaire_cli, user_cli, responses_cli, study_cli.wave_cli, study_cli.inputs_cli, *lazy):
         app.cli.add_command(group)

@@ -22,7 +22,7 @@ from sqlalchemy import Row, Select, String, Text, cast, false, or_, select
 
 from surveyapp import catalogue, studies
 from surveyapp.analysis.frame import Dataset, assign_waves, build_dataset
-from surveyapp.analysis.plan import WaveSpec
+from surveyapp.analysis.plan import TIMEZONE, WaveSpec
 from surveyapp.extensions import db
 from surveyapp.models import QuestionnaireVersion, Response
 from surveyapp.questionnaire import from_definition
@@ -30,8 +30,6 @@ from surveyapp.questionnaire import from_definition
 CHUNK = 2048
 """Answer documents parsed and typed per chunk: fewer processor cache misses, less peak memory."""
 
-TIMEZONE = "Asia/Shanghai"
-"""Waves are calendar days where the survey runs (China Standard Time)."""
 
 # Times and answers are read as text and parsed in bulk (pandas, orjson): per-row
 # conversion by the driver or SQLAlchemy would take most of the read's time.

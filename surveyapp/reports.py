@@ -20,6 +20,7 @@ from pathlib import Path
 from surveyapp import catalogue, datasets, studies
 from surveyapp.questionnaire import from_definition
 from surveyapp.analysis.frame import Dataset
+from surveyapp.analysis.plan import TIMEZONE
 from surveyapp.reporting.build import ReportRequest, build_report
 from surveyapp.reporting.document import Report
 from surveyapp.reporting.layout import available_layouts, layout_path, load_layout
@@ -62,7 +63,7 @@ def provenance(form_id: str, dataset: Dataset) -> dict:
     """What the report was built from; the date is the data cut-off, so rebuilding changes nothing."""
     frame = dataset.frame
     cutoff = frame["_submitted_at"].max() if len(frame) else None
-    local = cutoff.tz_convert("Asia/Shanghai") if cutoff is not None else None
+    local = cutoff.tz_convert(TIMEZONE) if cutoff is not None else None
     return {"questionnaire": form_id, "versions": list(dataset.versions),
             "data_cutoff": cutoff.isoformat() if cutoff is not None else None,
             "date": f"{local.year}年{local.month}月{local.day}日" if local is not None else "",

@@ -13,8 +13,8 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import delete, select
 
 from surveyapp import catalogue
@@ -24,6 +24,9 @@ from surveyapp.models import AdminInput, Questionnaire, Wave
 from surveyapp.questionnaire import from_definition
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
 from surveyapp.questionnaire.loader import PLAN_SUFFIX
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ADMIN_KEY_COLUMNS = ("questionnaire", "unit", "period")
 
@@ -229,4 +232,6 @@ def admin_inputs(form_id: str) -> pd.DataFrame:
     rows = db.session.execute(select(AdminInput.unit, AdminInput.period, AdminInput.measure, AdminInput.value)
                               .where(AdminInput.questionnaire_id == _questionnaire(form_id).id)
                               .order_by(AdminInput.unit, AdminInput.period, AdminInput.measure)).all()
+    import pandas as pd   # only when inputs are read: the CLI and the web app start without pandas
+
     return pd.DataFrame(rows, columns=["unit", "period", "measure", "value"])

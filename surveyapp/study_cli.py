@@ -19,7 +19,7 @@ from flask.cli import AppGroup
 
 from surveyapp import responses, studies
 from surveyapp.cli import needs_database, responses_cli
-from surveyapp.datasets import TIMEZONE
+from surveyapp.analysis.plan import TIMEZONE
 
 wave_cli = AppGroup("wave", help="Waves: named fieldwork periods such as 2026Q4.")
 inputs_cli = AppGroup("inputs", help="Administrative inputs (cases, population, visits per unit and period).")

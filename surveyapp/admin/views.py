@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from surveyapp import catalogue, posters, reports
+from surveyapp import catalogue, posters
 from surveyapp.survey.views import public_url
 from surveyapp.admin.forms import LoginForm, ReportForm
 from surveyapp.extensions import db, login_manager
@@ -78,6 +78,8 @@ def poster(form_id: str):
 @login_required
 def report(form_id: str):
     """生成报告: choose waves, communities, layout and format; download the 调研报告."""
+    from surveyapp import reports   # pandas, statsmodels and the renderers load on first use, not at start-up
+
     if not current_user.can_read_responses:
         abort(403)
     options = reports.options(form_id)

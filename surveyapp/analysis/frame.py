@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from surveyapp.analysis.plan import TIMEZONE
 from surveyapp.questionnaire.schema import Questionnaire, Question, Text, groups
 
 META_COLUMNS = ("_id", "_version", "_channel", "_mode", "_field_worker", "_started_at", "_submitted_at",
@@ -292,7 +293,7 @@ def _rank_columns(variable: Variable, raw: np.ndarray) -> dict[str, Any]:
 
 
 def assign_waves(submitted_at: pd.Series, waves: Sequence[tuple[str, Any, Any]],
-                 timezone: str = "Asia/Shanghai") -> pd.Series:
+                 timezone: str = TIMEZONE) -> pd.Series:
     """The wave each submit time falls in (by local calendar date), NA outside every wave.
 
     :param waves: (name, first day, last day) with dates inclusive.

@@ -33,6 +33,9 @@ from surveyapp.questionnaire.errors import Problem, QuestionnaireError
 from surveyapp.questionnaire.schema import Questionnaire, Text
 from surveyapp.questionnaire.yaml_source import parse_document
 
+TIMEZONE = "Asia/Shanghai"
+"""Waves are calendar days where the survey runs (China Standard Time); submit times are stored in UTC."""
+
 KINDS = ("rate", "top2", "score", "composite", "admin")
 SCORE_PRESETS: dict[str, tuple[float, ...]] = {
     "linear": (100, 75, 50, 25, 0),

@@ -16,7 +16,7 @@ import pandas as pd
 
 from surveyapp.analysis import compare
 from surveyapp.analysis.estimates import margin_of_error
-from surveyapp.analysis.plan import Indicator
+from surveyapp.analysis.plan import TIMEZONE, Indicator
 from surveyapp.analysis.sample import Sample
 from surveyapp.questionnaire.messages import pick
 from surveyapp.questionnaire.schema import PROBABILITY_SAMPLING
@@ -62,7 +62,7 @@ def period_name(wave: str | None, frame: pd.DataFrame | None) -> str:
         return wave
     if frame is None or frame.empty:
         return ""
-    local = frame["_submitted_at"].dt.tz_convert("Asia/Shanghai")
+    local = frame["_submitted_at"].dt.tz_convert(TIMEZONE)
     return f"{chinese_date(local.min())}至{chinese_date(local.max())}"
 
 
@@ -75,7 +75,7 @@ def method_paragraphs(builder: "_Builder") -> list[str]:
     """The method section: when, who, how, how many, weighting and precision (AAPOR-style disclosure)."""
     study, sample = builder.r.form.study, builder.sample
     frame, quality = builder.received, sample.quality
-    local = frame["_submitted_at"].dt.tz_convert("Asia/Shanghai") if len(frame) else None
+    local = frame["_submitted_at"].dt.tz_convert(TIMEZONE) if len(frame) else None
     dates = f"{chinese_date(local.min())}至{chinese_date(local.max())}" if local is not None else "—"
     modes = frame["_mode"].value_counts()
     mode_text = "、".join(f"{MODE_NAMES.get(m, m)}{w.count(n)}份" for m, n in modes.items())
