@@ -1,55 +1,40 @@
 """Build and validate a ``Questionnaire`` from a ``RawForm``.
 
 Every problem is collected with its file, location and question, and the
-file is rejected once with all of them (``QuestionnaireError``).
+file is rejected once with all of them (``QuestionnaireError``). Things worth
+knowing that are not problems (metadata that is never collected, settings that
+only matter to ODK) are collected as notices and returned beside the questionnaire.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from pyxform.errors import PyXFormError
+from pyxform.parsing.parameters import parse as parse_parameters
 
 from surveyapp.questionnaire import types
 from surveyapp.questionnaire.compiled import analyse
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
-from surveyapp.questionnaire.messages import message
-from surveyapp.questionnaire.raw import RawForm, Row, language_code
+from surveyapp.questionnaire.messages import FEATURES, message
+from surveyapp.questionnaire.raw import TRANSLATABLE, RawForm, Row, language_code
 from surveyapp.questionnaire.schema import (
-    SAMPLING_TYPES, Channel, Choice, Group, Item, Question, Questionnaire, Study, Text, groups, walk,
+    SAMPLING_TYPES, Channel, Choice, Group, Item, Question, Questionnaire, Repeat, Study, Text, groups, repeats,
+    walk_all,
 )
+from surveyapp.questionnaire.vocabulary import NAME, PRIVATE_META, TIMING_META, TypeSpec, parse_type, settings_type
 
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-FORM_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
-META_TYPES = {"start", "end", "today", "deviceid", "username", "phonenumber", "audit",
-              "simserial", "subscriberid", "email", "start-geopoint"}
-UNSUPPORTED = {"begin_repeat", "end_repeat", "geopoint", "geotrace", "geoshape", "image", "audio",
-               "video", "file", "barcode", "time", "datetime", "range", "hidden", "trigger",
-               "select_one_from_file", "select_multiple_from_file", "background-audio"}
-TYPE_ALIASES = {"begin group": "begin_group", "group": "begin_group", "end group": "end_group",
-                "select one": "select_one", "select multiple": "select_multiple",
-                "select all that apply": "select_multiple", "int": "integer", "string": "text",
-                "begin repeat": "begin_repeat", "end repeat": "end_repeat"}
+FORM_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 TRUE_WORDS = {"yes", "true", "true()", "1"}
 FALSE_WORDS = {"no", "false", "false()", "0"}
 OTHER_LABEL = {"zh": "其他", "en": "Other"}
 SPECIFY_LABEL = {"zh": "请注明", "en": "Please specify"}
-
-
-def parse_type(text: Any) -> tuple[str, str | None, bool]:
-    """Split an XLSForm type cell into (type, list name, or_other)."""
-    words = str(text).split()
-    for size in (4, 2, 1):
-        head = " ".join(words[:size]).lower()
-        if head in TYPE_ALIASES or size == 1:
-            base, rest = TYPE_ALIASES.get(head, head.replace(" ", "_")), words[size:]
-            break
-    tail = " ".join(rest[1:]).lower()
-    # pyxform accepts all three spellings; reading the last two as "no other"
-    # would silently drop the option that pyxform adds.
-    or_other = tail in ("or_other", "or other", "or specify other")
-    if rest and rest[0].lower() == "or_other":  # "select_one or_other": a list is missing
-        return base, None, True
-    return base, (rest[0] if rest else None), or_other
+RANGE_DEFAULTS = {"start": "1", "end": "10", "step": "1"}
+_LOOP_FIELD = re.compile(r"%\((name|label)\)s")
+_REFERENCE = re.compile(r"\$\{([^}]*)\}")
 
 
 def is_flag(value: Any) -> bool:
@@ -64,8 +49,21 @@ def flag(value: Any) -> bool:
     return str(value or "").strip().lower() in TRUE_WORDS
 
 
+@dataclass(frozen=True)
+class Built:
+    """A valid questionnaire and the notices its file gave."""
+
+    questionnaire: Questionnaire
+    notices: list[Problem] = field(default_factory=list)
+
+
 def build(raw: RawForm) -> Questionnaire:
     """Validate ``raw`` and build the questionnaire; raises QuestionnaireError."""
+    return _Builder(raw).build().questionnaire
+
+
+def build_checked(raw: RawForm) -> Built:
+    """Like ``build``, with the notices (never-collected metadata, ignored columns …)."""
     return _Builder(raw).build()
 
 
@@ -75,6 +73,10 @@ class _Builder:
     def __init__(self, raw: RawForm):
         self.raw = raw
         self.problems: list[Problem] = list(raw.problems)
+        self.notices: list[Problem] = []
+        self.private: list[tuple[str, str]] = []
+        self.media_noted = False
+        self.settings = dict(raw.settings.cells)
         # XLSForm writes the default language like its columns, "中文 (zh)".
         self.language = language_code(raw.settings.get("default_language", "zh"))
         self.languages: set[str] = {self.language}
@@ -82,6 +84,9 @@ class _Builder:
     def problem(self, location: str, code: str, question: str | None = None, /, **params: Any) -> None:
         # Positional-only, so that a message parameter may be called ``code``.
         self.problems.append(Problem(self.raw.source, location, code, params, question))
+
+    def notice(self, location: str, code: str, question: str | None = None, /, **params: Any) -> None:
+        self.notices.append(Problem(self.raw.source, location, code, params, question))
 
     def flag(self, row: Row, column: str) -> bool:
         """A yes/no cell; anything else is reported rather than read as "no"."""
@@ -99,29 +104,53 @@ class _Builder:
         self.languages.update(texts)
         return {k: v for k, v in texts.items() if v}
 
-    def build(self) -> Questionnaire:
+    def build(self) -> Built:
         choices = self.choices()
-        items = self.items(choices)
+        survey = self.survey_settings(self.raw.survey)
+        items = self.items(self.expand_loops(survey, choices), choices)
+        settings = Row(self.raw.settings.location, self.settings)
         q = Questionnaire(
-            form_id=self.form_id(), title=self.text(self.raw.settings, "title"),
+            form_id=self.form_id(), title=self.text(settings, "title"),
             default_language=self.language, languages=(), items=items, choices=choices,
-            study=self.study(), channels=self.channels(), version=str(self.raw.settings.get("version", "")),
-            allow_multiple=self.flag(self.raw.settings, "allow_multiple"),
+            study=self.study(), channels=self.channels(), version=str(settings.get("version", "")),
+            allow_multiple=self.flag(settings, "allow_multiple"),
         )
         self.check_questions(q)
+        if self.private:
+            fields = "、".join(dict.fromkeys(kind for _, kind in self.private))
+            self.notice(self.private[0][0], "private_metadata", None, fields=fields)
         if self.problems:
             raise QuestionnaireError(self.problems)
         languages = (self.language, *sorted(self.languages - {self.language}))
-        return Questionnaire(**{**q.__dict__, "languages": languages,
-                                "title": q.title or {self.language: q.form_id}})
+        form = Questionnaire(**{**q.__dict__, "languages": languages, "title": q.title or {self.language: q.form_id}})
+        return Built(form, self.notices)
 
     # --- settings, study, channels ---------------------------------------
 
+    def survey_settings(self, rows: list[Row]) -> list[Row]:
+        """pyxform lets a survey row set a setting (type ``form_title``, the value in name)."""
+        kept = []
+        for row in rows:
+            column = settings_type(row.get("type"))
+            if column:
+                self.settings[{"id_string": "form_id"}.get(column, column)] = (
+                    {"default": str(row.get("name", ""))} if column == "title" else str(row.get("name", "")))
+            else:
+                kept.append(row)
+        return kept
+
     def form_id(self) -> str:
         stem = self.raw.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        value = str(self.raw.settings.get("form_id", stem))
-        if not FORM_ID.match(value):
-            self.problem(self.raw.settings.location, "bad_form_id", value=value)
+        value = str(self.settings.get("form_id") or stem)
+        if FORM_ID.match(value):
+            return value
+        # pyxform takes any text ("Spec test"); here it is a link (/s/<form_id>), so other
+        # characters become "_" when what is left still says something.
+        fixed = re.sub(r"[^A-Za-z0-9_.-]+", "_", value).strip("_.-")
+        if fixed and FORM_ID.match(fixed) and len(fixed) >= len(value) / 2:
+            self.notice(self.raw.settings.location, "form_id_changed", value=value, fixed=fixed)
+            return fixed
+        self.problem(self.raw.settings.location, "bad_form_id", value=value)
         return value
 
     def study(self) -> Study:
@@ -155,13 +184,14 @@ class _Builder:
     # --- choices -----------------------------------------------------------
 
     def choices(self) -> dict[str, tuple[Choice, ...]]:
+        duplicates_allowed = flag(self.settings.get("allow_choice_duplicates"))
         lists: dict[str, list[Choice]] = {}
         for row in self.raw.choices:
             choice = self.choice(row)
             if choice is None:
                 continue
             list_name = str(row.get("list_name"))
-            if any(c.value == choice.value for c in lists.get(list_name, ())):
+            if not duplicates_allowed and any(c.value == choice.value for c in lists.get(list_name, ())):
                 self.problem(row.location, "duplicate_choice", list=list_name, value=choice.value)
             lists.setdefault(list_name, []).append(choice)
         return {name: tuple(cs) for name, cs in lists.items()}
@@ -175,79 +205,200 @@ class _Builder:
             return None
         value, label = str(row.get("name")), self.text(row, "label")
         if not label:
-            self.problem(row.location, "missing_choice_label", list=row.get("list_name"), value=value)
-        skip = {"list_name", "name", "label", "exclusive", "media", "image", "audio", "video"}
-        columns = {k: str(v) for k, v in row.cells.items() if k not in skip and v not in (None, "", {})}
+            # pyxform accepts it (ODK shows the choice's media, or nothing): its code is shown here.
+            self.notice(row.location, "missing_choice_label", list=row.get("list_name"), value=value)
+            label = {self.language: value}
+        self.note_media(row)
+        skip = {"list_name", "name", "label", "exclusive", "media", "image", "audio", "video", "big-image"}
+        columns = {k: str(v) for k, v in row.cells.items() if k not in skip and v not in (None, "", {})
+                   and not isinstance(v, dict)}
         return Choice(value, label, self.flag(row, "exclusive"), columns)
+
+    # --- loops (begin loop over LIST): one group per choice ------------------
+
+    def expand_loops(self, rows: list[Row], choices: dict) -> list[Row]:
+        """A loop over a choice list becomes one group per choice, as pyxform builds it.
+
+        The group of choice ``c`` is named ``LOOP_c`` and its questions ``NAME_c``;
+        ``%(name)s`` and ``%(label)s`` in their texts become the choice's value and label,
+        and ``${NAME}`` of a sibling in the loop refers to that choice's copy.
+        """
+        out: list[Row] = []
+        index = 0
+        while index < len(rows):
+            spec = parse_type(rows[index].get("type", ""))
+            if spec is None or spec.kind != "begin_loop":
+                out.append(rows[index])
+                index += 1
+                continue
+            end = self.loop_end(rows, index)
+            out.extend(self.loop_rows(rows[index], rows[index + 1:end], choices))
+            index = end + 1
+        return out
+
+    def loop_end(self, rows: list[Row], start: int) -> int:
+        depth = 0
+        for index in range(start, len(rows)):
+            spec = parse_type(rows[index].get("type", ""))
+            kind = spec.kind if spec else ""
+            depth += kind == "begin_loop"
+            depth -= kind == "end_loop"
+            if depth == 0:
+                return index
+        self.problem(rows[start].location, "unclosed_group", str(rows[start].get("name", "")),
+                     name=rows[start].get("name", ""))
+        return len(rows)
+
+    def loop_rows(self, begin: Row, body: list[Row], choices: dict) -> list[Row]:
+        list_name = parse_type(begin.get("type")).list_name
+        if list_name not in choices:
+            self.problem(begin.location, "unknown_list", str(begin.get("name", "")), list=list_name)
+            return []
+        names = {str(r.get("name")) for r in body if r.get("name")}
+        out = []
+        for choice in choices[list_name]:
+            head = {**begin.cells, "type": "begin_group", "name": f"{begin.get('name', 'loop')}_{choice.value}",
+                    "label": dict(choice.label) or {"default": choice.value}}
+            out.append(Row(begin.location, head))
+            out.extend(Row(r.location, _loop_cells(r.cells, choice, names)) for r in body)
+            out.append(Row(begin.location, {"type": "end_group"}))
+        return out
 
     # --- survey rows -------------------------------------------------------
 
-    def items(self, choices: dict) -> tuple[Item, ...]:
-        """Rows to a tree of groups and questions, matching begin/end group rows."""
-        stack: list[tuple[Row | None, list[Item]]] = [(None, [])]
-        for row in self.raw.survey:
-            kind, list_name, or_other = parse_type(row.get("type", ""))
-            if kind == "begin_group":
-                stack.append((row, []))
-            elif kind == "end_group":
-                self.close_group(stack, row)
+    def items(self, rows: list[Row], choices: dict) -> tuple[Item, ...]:
+        """Rows to a tree of groups, repeats and questions, matching begin/end rows."""
+        stack: list[tuple[Row | None, str, list[Item]]] = [(None, "", [])]
+        for row in rows:
+            spec = parse_type(row.get("type", "")) if row.get("type") else None
+            kind = spec.kind if spec else None
+            if kind in ("begin_group", "begin_repeat"):
+                if kind == "begin_repeat" and any(k == "begin_repeat" for _, k, _ in stack):
+                    self.refuse(row, "nested_repeat")
+                stack.append((row, kind, []))
+            elif kind in ("end_group", "end_repeat"):
+                self.close(stack, row)
             else:
-                stack[-1][1].extend(self.question(row, kind, list_name, or_other, choices))
+                stack[-1][2].extend(self.question(row, spec, choices))
         while len(stack) > 1:
-            opened, _ = stack[-1]
+            opened = stack[-1][0]
             self.problem(opened.location, "unclosed_group", str(opened.get("name", "")),
                          name=opened.get("name", ""))
-            self.close_group(stack, opened)
-        return tuple(stack[0][1])
+            self.close(stack, opened)
+        return tuple(stack[0][2])
 
-    def close_group(self, stack: list, row: Row) -> None:
+    def close(self, stack: list, row: Row) -> None:
         if len(stack) == 1:
             self.problem(row.location, "unbalanced_group")
             return
-        opened, children = stack.pop()
-        name = self.name(opened, "")
-        group = Group(name, self.text(opened, "label"), _expression(opened, "relevant"),
-                      _str_or_none(opened.get("appearance")), tuple(children), opened.location)
-        if group.is_matrix:
-            self.check_matrix(group)
-        stack[-1][1].append(group)
+        opened, kind, children = stack.pop()
+        name = self.name(opened)
+        label, relevant = self.text(opened, "label"), _expression(opened, "relevant")
+        appearance = _str_or_none(opened.get("appearance"))
+        if kind == "begin_repeat":
+            item = Repeat(name, label, relevant, _expression(opened, "repeat_count"), appearance,
+                          tuple(children), opened.location)
+        else:
+            item = Group(name, label, relevant, appearance, tuple(children), opened.location)
+            if item.is_matrix and not self.uniform_matrix(item):
+                # ODK lays any table-list out as a grid; here the rows must share one scale,
+                # so another group is shown as a plain section instead.
+                self.notice(item.location, "matrix_row", item.name, detail=self.matrix_detail(item))
+                item = Group(name, label, relevant, None, tuple(children), opened.location)
+        stack[-1][2].append(item)
 
-    def name(self, row: Row, kind: str) -> str:
+    def name(self, row: Row) -> str:
         name = str(row.get("name", ""))
         if not name:
             self.problem(row.location, "missing_name")
-        elif not NAME.match(name):
+        elif not NAME.fullmatch(name):
             self.problem(row.location, "bad_name", name, name=name)
         return name
 
-    def question(self, row: Row, kind: str, list_name, or_other: bool, choices: dict) -> list[Question]:
+    def refuse(self, row: Row, feature: str) -> None:
+        self.problem(row.location, "unsupported_feature", _str_or_none(row.get("name")),
+                     feature=FEATURES.get(feature, {"zh": feature, "en": feature}))
+
+    def question(self, row: Row, spec: TypeSpec | None, choices: dict) -> list[Question]:
         if not row.get("type"):
+            if row.get("name") is None and not row.get("label"):
+                return []  # a comment row, as pyxform skips it
             self.problem(row.location, "missing_type", row.get("name"))
             return []
-        if kind in META_TYPES:
+        if spec is None:
+            self.problem(row.location, "unknown_type", row.get("name"), type=row.get("type"))
             return []
-        qtype = types.get(kind)
-        if qtype is None:
-            code = "unsupported_type" if kind in UNSUPPORTED else "unknown_type"
-            self.problem(row.location, code, row.get("name"), type=row.get("type"))
+        if spec.kind == "refused":
+            self.refuse(row, spec.feature)
             return []
-        name = self.name(row, kind)
-        self.check_list(row, name, qtype, list_name, choices)
+        if spec.kind in ("begin_loop", "end_loop"):
+            self.problem(row.location, "unbalanced_group")
+            return []
+        if spec.kind == "meta":
+            return self.metadata(row, spec)
+        if spec.kind == "note" and not row.get("name"):
+            row.cells["name"] = f"generated_note_name_{_row_number(row.location)}"  # pyxform's rule
+        self.check_appearance(row)
+        name = self.name(row)
+        qtype = types.get(spec.kind)
+        self.check_list(row, name, qtype, spec.list_name, choices)
         question = Question(
-            name=name, type=kind, label=self.text(row, "label"), hint=self.text(row, "hint"),
-            list_name=list_name if qtype.takes_list else None, or_other=or_other and qtype.takes_list,
+            name=name, type=spec.kind, label=self.text(row, "label"), hint=self.text(row, "hint"),
+            list_name=spec.list_name if qtype.takes_list else None, or_other=spec.or_other and qtype.takes_list,
             required=self.required(row, name), required_message=self.text(row, "required_message"),
-            relevant=_expression(row, "relevant"), constraint=_expression(row, "constraint"),
+            relevant=_expression(row, "relevant"), constraint=_both(spec.constraint, _expression(row, "constraint")),
             constraint_message=self.text(row, "constraint_message"),
             choice_filter=_expression(row, "choice_filter"), calculation=_expression(row, "calculation"),
             default=_str_or_none(row.get("default")), appearance=_str_or_none(row.get("appearance")),
-            location=row.location,
+            parameters=self.parameters(row, name, spec.kind), location=row.location,
         )
-        if not question.label and kind != "calculate":
-            self.problem(row.location, "missing_label", name)
-        if kind == "calculate" and not question.calculation:
+        self.note_media(row)
+        if not question.label and not question.hint and (qtype.answerable or spec.kind == "note"):
+            if row.get("media") or row.get("image") or row.get("audio") or row.get("video"):
+                question = Question(**{**question.__dict__, "label": {self.language: name}})
+            else:
+                self.problem(row.location, "missing_label", name)
+        if spec.kind == "calculate" and not question.calculation and question.default is None:
             self.problem(row.location, "missing_calculation", name)
         return [question, *self.other_question(question)]
+
+    def metadata(self, row: Row, spec: TypeSpec) -> list[Question]:
+        """start, end and today are filled from the response's own times; the rest is never collected."""
+        name = str(row.get("name") or spec.meta)
+        if not NAME.fullmatch(name):
+            self.problem(row.location, "bad_name", name, name=name)
+        if spec.meta not in TIMING_META:
+            self.private.append((row.location, spec.meta))
+        # Kept so that expressions may name it; a private field is always empty and never stored.
+        return [Question(name=name, type=spec.meta if spec.meta in TIMING_META else "private", location=row.location)]
+
+    def note_media(self, row: Row) -> None:
+        """Images, audio and video beside texts are not shown: said once per file."""
+        if not self.media_noted and any(row.get(k) for k in ("media", "image", "audio", "video", "big-image")):
+            self.media_noted = True
+            self.notice(row.location, "media_ignored", _str_or_none(row.get("name")) if "type" in row.cells else None)
+
+    def check_appearance(self, row: Row) -> None:
+        if re.search(r"\bsearch\s*\(", str(row.get("appearance") or "")):
+            self.refuse(row, "search")
+
+    def parameters(self, row: Row, name: str, kind: str) -> dict[str, str]:
+        """A range's start, end and step (pyxform's defaults 1, 10, 1); other parameters are ODK's."""
+        if kind != "range":
+            return {}
+        try:
+            given = parse_parameters(str(row.get("parameters") or ""), 0)
+        except PyXFormError:
+            given = None
+        values = {**RANGE_DEFAULTS, **{k: v for k, v in (given or {}).items() if k in RANGE_DEFAULTS}}
+        try:
+            numbers = {k: Decimal(v) for k, v in values.items()}
+            ok = given is not None and numbers["step"] != 0 and all(n.is_finite() for n in numbers.values())
+        except InvalidOperation:
+            ok = False
+        if not ok:
+            self.problem(row.location, "bad_range", name, value=row.get("parameters") or "")
+        return values
 
     def required(self, row: Row, name: str) -> str | None:
         value = row.get("required")
@@ -255,7 +406,7 @@ class _Builder:
             return None
         if is_flag(value):
             return "true()" if flag(value) else None
-        if NAME.match(str(value)):
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(value)):
             # A lone word ("y", "maybe") is a mistyped yes/no, not an expression:
             # as an expression it would be a choice column and always false.
             self.problem(row.location, "bad_boolean", name, column="required", value=value)
@@ -282,21 +433,29 @@ class _Builder:
             location=question.location,
         )]
 
-    def check_matrix(self, group: Group) -> None:
-        rows = group.children
+    @staticmethod
+    def uniform_matrix(group: Group) -> bool:
+        """Whether every row of a table-list group is a select_one on one shared list."""
+        rows = [q for q in group.children if not (isinstance(q, Question) and q.type in NO_ROW_TYPES)]
         lists = {q.list_name for q in rows if isinstance(q, Question)}
+        return bool(rows) and len(lists) == 1 and all(
+            isinstance(q, Question) and q.type == "select_one" and not q.or_other for q in rows)
+
+    @staticmethod
+    def matrix_detail(group: Group) -> str:
+        rows = group.children
         bad = [getattr(q, "name", "") for q in rows
                if not isinstance(q, Question) or q.type != "select_one" or q.or_other]
-        if bad or len(lists) > 1 or not rows:
-            detail = ", ".join(bad) if bad else ", ".join(sorted(str(x) for x in lists))
-            self.problem(group.location, "matrix_row", group.name, detail=detail)
+        lists = {q.list_name for q in rows if isinstance(q, Question)}
+        return ", ".join(bad) if bad else ", ".join(sorted(str(x) for x in lists))
 
     # --- whole-questionnaire checks ----------------------------------------
 
     def check_questions(self, q: Questionnaire) -> None:
         seen: dict[str, str] = {}
-        named = [*groups(q.items), *(question for question, _ in walk(q.items))]
-        generated = {f"{question.name}_other" for question, _ in walk(q.items) if question.or_other}
+        everything = [question for question, _ in walk_all(q.items)]
+        named = [*all_groups(q.items), *everything]
+        generated = {f"{question.name}_other" for question in everything if question.or_other}
         for item in sorted(named, key=lambda i: _row_order(i.location)):
             if item.name in generated and item.name in seen:
                 self.problem(item.location, "or_other_clash", item.name, name=item.name)
@@ -304,23 +463,84 @@ class _Builder:
                 self.problem(item.location, "duplicate_name", item.name, name=item.name, first=seen[item.name])
             elif item.name:
                 seen[item.name] = item.location
-        for question, _ in walk(q.items):
+        for question in everything:
             self.check_default(q, question)
-        if not any(True for _ in walk(q.items)):
+        for repeat in repeats(q.items):
+            if not any(True for _ in walk_all(repeat.children)):
+                self.problem(repeat.location, "empty_repeat", repeat.name)
+        if not everything:
             self.problem(self.raw.settings.location, "no_questions")
+        self.check_text_references(q, seen)
         for location, name, code, params in analyse(q):
-            self.problem(location, code, name, **params)
+            if code in NOTICE_CODES:
+                self.notice(location, code, name, **params)
+            else:
+                self.problem(location, code, name, **params)
+
+    def check_text_references(self, q: Questionnaire, names: dict[str, str]) -> None:
+        """``${name}`` in a label or hint must name a question of the questionnaire."""
+        for question, _ in walk_all(q.items):
+            for column in ("label", "hint"):
+                texts = getattr(question, column)
+                for ref in sorted({r for text in texts.values() for r in _REFERENCE.findall(text)}):
+                    if ref not in names:
+                        self.problem(question.location, "unknown_reference", question.name, column=column, ref=ref)
 
     def check_default(self, q: Questionnaire, question: Question) -> None:
         qtype = types.get(question.type)
         if question.default is None or not qtype or not qtype.answerable:
             return
+        if "${" in question.default or "(" in question.default:
+            return  # a dynamic default (an expression), as pyxform allows: it fills nothing here
         allowed = {c.value: c for c in q.choices.get(question.list_name or "", ())}
         try:
             qtype.clean(question, question.default, allowed)
         except types.AnswerError as exc:
             self.problem(question.location, "bad_default", question.name,
                          value=question.default, detail=_plain(exc))
+
+
+NO_ROW_TYPES = frozenset({"calculate", "hidden", "start", "end", "today", "private"})
+"""Types that take no place in a matrix (nothing is shown for them)."""
+
+NOTICE_CODES = frozenset({"missing_filter_column"})
+"""Expression findings that pyxform accepts and that only mislead (a filter on a column the list lacks)."""
+
+
+def all_groups(items: tuple[Item, ...]):
+    """Every group and repeat, inside repeats too."""
+    for item in items:
+        if isinstance(item, (Group, Repeat)):
+            yield item
+            yield from all_groups(item.children)
+
+
+def _loop_cells(cells: dict[str, Any], choice: Choice, siblings: set[str]) -> dict[str, Any]:
+    """One loop body row for ``choice``: its name suffixed, its texts and references filled in."""
+    out = {}
+    for key, value in cells.items():
+        if key == "name" and value:
+            out[key] = f"{value}_{choice.value}"
+        elif key in TRANSLATABLE and isinstance(value, dict):
+            out[key] = {lang: _loop_text(text, choice, lang) for lang, text in value.items()}
+        elif isinstance(value, str):
+            out[key] = _REFERENCE.sub(lambda m: "${" + (f"{m.group(1)}_{choice.value}" if m.group(1) in siblings
+                                                        else m.group(1)) + "}", value)
+        else:
+            out[key] = value
+    return out
+
+
+def _loop_text(text: str, choice: Choice, language: str) -> str:
+    label = choice.label.get(language) or next(iter(choice.label.values()), choice.value)
+    return _LOOP_FIELD.sub(lambda m: choice.value if m.group(1) == "name" else label, text)
+
+
+def _both(first: str | None, second: str | None) -> str | None:
+    """Two constraints that must both hold (a type's own rule and the row's)."""
+    if first and second:
+        return f"({first}) and ({second})"
+    return first or second
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -341,6 +561,9 @@ def _row_order(location: str) -> int:
     """The row or line number in a location, for reporting duplicates in file order."""
     digits = re.findall(r"\d+", location)
     return int(digits[-1]) if digits else 0
+
+
+_row_number = _row_order
 
 
 def _plain(exc: types.AnswerError) -> dict[str, str]:

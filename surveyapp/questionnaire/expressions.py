@@ -13,14 +13,26 @@ import operator
 import re
 import warnings
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from numbers import Real
 from typing import Any, Callable, Mapping, NamedTuple
 
-__all__ = ["Env", "Expression", "ExpressionError", "parse", "to_boolean", "to_number", "to_string"]
+__all__ = ["Env", "Expression", "ExpressionError", "NodeSet", "parse", "to_boolean", "to_number", "to_string"]
 
-Value = str | float | bool
+
+class NodeSet(tuple):
+    """The answers of one question of a repeat over its entries, as seen from outside the entry
+    (or the entries themselves, for a reference to the repeat): XPath's node-set.
+
+    Its string, number and boolean values are those of its first item (boolean: not empty);
+    a comparison holds when it holds for any item, as in XPath 1.0."""
+
+    def __new__(cls, items=()):
+        return super().__new__(cls, (_value(item) for item in items))
+
+
+Value = str | float | bool | NodeSet
 Evaluator = Callable[["Env"], Value]
 Builder = Callable[..., Evaluator]
 
@@ -37,13 +49,20 @@ _ITEM = re.compile(r"[^ \t\r\n]+")
 _REGEX_END = re.compile(r"(\\.|\[(?:\\.|[^\\\]])*\]?)|\$", re.DOTALL)
 
 
+# Functions that read data from outside the form: named, so that a form using them is refused
+# for that feature rather than for a parse error.
+EXTERNAL_FUNCTIONS = frozenset({"pulldata", "search", "instance"})
+
+
 class ExpressionError(ValueError):
     """Raised by parse() for text that is not a valid expression."""
 
-    def __init__(self, message: str, position: int | None = None) -> None:
+    def __init__(self, message: str, position: int | None = None, function: str | None = None) -> None:
         super().__init__(message if position is None else f"{message} at position {position}")
         self.message = message
         self.position = position
+        self.function = function
+        """The unknown function's name, when that is the problem."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +73,16 @@ class Env:
     current: Any = None
     today: str | None = None
     row: Mapping[str, str] | None = None
+    position: int | None = None
+    """The 1-based number of the repeat entry being evaluated (``position(..)``)."""
 
 
 def _value(raw: Any) -> Value:
     """Map an answer as stored into the expression value domain."""
     if raw is None:
         return ""
+    if isinstance(raw, NodeSet):
+        return raw
     if isinstance(raw, (bool, str, float)):
         return raw
     if isinstance(raw, (Real, Decimal)):
@@ -72,7 +95,16 @@ def _value(raw: Any) -> Value:
     return raw.isoformat() if isinstance(raw, datetime.date) else str(raw)
 
 
+def _first(value: Value) -> Value:
+    """A node-set's first item ("" when empty); any other value itself."""
+    if isinstance(value, NodeSet):
+        return value[0] if value else ""
+    return value
+
+
 def _num(value: Value) -> float:
+    if isinstance(value, NodeSet):
+        value = _first(value)
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, float):
@@ -82,12 +114,16 @@ def _num(value: Value) -> float:
 
 
 def _str(value: Value) -> str:
+    if isinstance(value, NodeSet):
+        value = _first(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return _format_number(value) if isinstance(value, float) else value
 
 
 def _bool(value: Value) -> bool:
+    if isinstance(value, NodeSet):
+        return len(value) > 0
     if isinstance(value, bool):
         return value
     if isinstance(value, float):
@@ -120,6 +156,17 @@ def to_number(value: Any) -> float:
 def to_string(value: Any) -> str:
     """XPath string() of an answer or expression value."""
     return _str(_value(value))
+
+
+def _any(test: Callable[[Value, Value], bool]) -> Callable[[Value, Value], bool]:
+    """XPath's comparison of node-sets: true when it holds for some item of each."""
+    def run(left: Value, right: Value) -> bool:
+        if not isinstance(left, NodeSet) and not isinstance(right, NodeSet):
+            return test(left, right)
+        lefts = left if isinstance(left, NodeSet) else (left,)
+        rights = right if isinstance(right, NodeSet) else (right,)
+        return any(test(a, b) for a in lefts for b in rights)
+    return run
 
 
 def _equals(left: Value, right: Value) -> bool:
@@ -159,12 +206,12 @@ _BINARY: dict[str, tuple[int, Builder]] = {
     # Python's own and/or short-circuit; both operands are already booleans.
     "or": (1, lambda left, right: lambda env: _bool(left(env)) or _bool(right(env))),
     "and": (2, lambda left, right: lambda env: _bool(left(env)) and _bool(right(env))),
-    "=": (3, _binary(_equals)),
-    "!=": (3, _binary(lambda a, b: not _equals(a, b))),
-    "<": (4, _binary(_ordering(operator.lt))),
-    "<=": (4, _binary(_ordering(operator.le))),
-    ">": (4, _binary(_ordering(operator.gt))),
-    ">=": (4, _binary(_ordering(operator.ge))),
+    "=": (3, _binary(_any(_equals))),
+    "!=": (3, _binary(_any(lambda a, b: not _equals(a, b)))),
+    "<": (4, _binary(_any(_ordering(operator.lt)))),
+    "<=": (4, _binary(_any(_ordering(operator.le)))),
+    ">": (4, _binary(_any(_ordering(operator.gt)))),
+    ">=": (4, _binary(_any(_ordering(operator.ge)))),
     "+": (5, _binary(operator.add, _num)),
     "-": (5, _binary(operator.sub, _num)),
     "*": (6, _binary(operator.mul, _num)),
@@ -180,7 +227,6 @@ def _items(value: Value) -> list[str]:
 
 
 @lru_cache(maxsize=256)
-@functools.lru_cache(maxsize=256)
 def _compile(pattern: str) -> re.Pattern[str] | None:
     # Match JS RegExp: ASCII \d and \w, and '$' only at the very end (Python's
     # '$' also matches before a final newline). Cached: patterns are few and
@@ -219,6 +265,154 @@ def _unary(convert: Callable[[Value], Value]) -> Builder:
     return lambda arg: lambda env: convert(arg(env))
 
 
+def _math(compute: Callable[..., float]) -> Builder:
+    """A numeric function of to_number of each argument; domain errors give NaN, overflow infinity."""
+    def build(*args: Evaluator) -> Evaluator:
+        def run(env: Env) -> Value:
+            try:
+                return float(compute(*(_num(arg(env)) for arg in args)))
+            except OverflowError:
+                return math.inf
+            except (ValueError, ArithmeticError):
+                return math.nan
+        return run
+    return build
+
+
+def _pow(x: float, y: float) -> float:
+    """IEEE pow as JavaScript's Math.pow has it."""
+    if y == 0:
+        return 1.0
+    if math.isnan(x) or math.isnan(y) or (abs(x) == 1 and math.isinf(y)):
+        return math.nan
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        odd = y == int(y) and int(y) % 2 == 1
+        return -math.inf if x < 0 and odd else math.inf
+    except ValueError:
+        if x == 0:  # 0 to a negative power
+            odd = y == int(y) and int(y) % 2 == 1
+            return -math.inf if odd and math.copysign(1.0, x) < 0 else math.inf
+        return math.nan
+
+
+def _log(base_log: Callable[[float], float]) -> Callable[[float], float]:
+    return lambda x: -math.inf if x == 0 else base_log(x)
+
+
+def _nodes(value: Value) -> tuple[Value, ...]:
+    """The items of a node-set, or the value alone."""
+    return tuple(value) if isinstance(value, NodeSet) else (value,)
+
+
+def _flatten(values: list[Value]) -> list[Value]:
+    return [item for value in values for item in _nodes(value)]
+
+
+def _extreme(pick: Callable[..., float]) -> Builder:
+    def build(*args: Evaluator) -> Evaluator:
+        def run(env: Env) -> Value:
+            numbers = [_num(v) for v in _flatten([arg(env) for arg in args])]
+            return math.nan if not numbers or any(math.isnan(n) for n in numbers) else float(pick(numbers))
+        return run
+    return build
+
+
+def _sum(values: Value) -> float:
+    """Left to right in IEEE doubles, as the browser adds."""
+    total = 0.0
+    for item in _nodes(values):
+        total += _num(item)
+    return total
+
+
+def _count(value: Value) -> float:
+    return float(len(value)) if isinstance(value, NodeSet) else 1.0
+
+
+def _round(number: float, digits: float = 0.0) -> float:
+    """Half away from zero on the number's shortest decimal digits (2.675 -> 2.68), as ODK does."""
+    if math.isnan(number) or not math.isfinite(digits):
+        return math.nan
+    if math.isinf(number):
+        return number
+    rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
+    return float(rounded) if rounded else math.copysign(0.0, number)
+
+
+def _index(number: float, length: int) -> int:
+    """A position for substr(): truncated and kept within 0..length (NaN is 0)."""
+    if math.isnan(number):
+        return 0
+    if math.isinf(number):
+        return length if number > 0 else 0
+    return min(max(int(number), 0), length)
+
+
+def _substr(text: Value, start: Value, end: Value | None = None) -> str:
+    """ODK's substr: code points from ``start`` (0-based) up to ``end`` (exclusive)."""
+    chars = _str(text)
+    first = _index(_num(start), len(chars))
+    last = len(chars) if end is None else _index(_num(end), len(chars))
+    return chars[first:last]
+
+
+def _translate(text: Value, source: Value, target: Value) -> str:
+    """XPath translate(): each character of ``source`` becomes the one at its place in ``target``
+    (or is dropped when ``target`` is shorter); the first occurrence in ``source`` counts."""
+    table: dict[str, str] = {}
+    replacement = _str(target)
+    for index, char in enumerate(_str(source)):
+        table.setdefault(char, replacement[index] if index < len(replacement) else "")
+    return "".join(table.get(c, c) for c in _str(text))
+
+
+def _days(value: Value) -> float:
+    """Days since 1970-01-01 of a date (or the date part of a date-time); NaN otherwise."""
+    text = _str(value).strip(_XML_SPACE)
+    if not _DATE_TEXT.fullmatch(text[:10]) or (len(text) > 10 and text[10] not in "T "):
+        return math.nan
+    try:
+        day = datetime.date.fromisoformat(text[:10])
+    except ValueError:
+        return math.nan
+    return float((day - datetime.date(1970, 1, 1)).days)
+
+
+def _date(value: Value) -> str:
+    """A date from a date text or a number of days since 1970-01-01; "" otherwise."""
+    if not isinstance(value, (float, bool)) and not isinstance(value, NodeSet):
+        days = _days(value)
+    else:
+        days = _num(value)
+    if math.isnan(days) or not math.isfinite(days) or abs(days) > 2_900_000:
+        return ""
+    return (datetime.date(1970, 1, 1) + datetime.timedelta(days=math.floor(days))).isoformat()
+
+
+def _join(separator: Evaluator, *parts: Evaluator) -> Evaluator:
+    return lambda env: _str(separator(env)).join(_str(v) for v in _flatten([p(env) for p in parts]))
+
+
+def _indexed(values: Evaluator, _repeat: Evaluator, index: Evaluator) -> Evaluator:
+    def run(env: Env) -> Value:
+        items, at = _nodes(values(env)), _num(index(env))
+        return items[int(at) - 1] if math.isfinite(at) and at == int(at) and 1 <= at <= len(items) else ""
+    return run
+
+
+def _selected_at(value: Evaluator, index: Evaluator) -> Evaluator:
+    def run(env: Env) -> Value:
+        items, at = _items(value(env)), _num(index(env))
+        return items[int(at)] if math.isfinite(at) and at == int(at) and 0 <= at < len(items) else ""
+    return run
+
+
+def _position(env: Env) -> Value:
+    return float(env.position or 1)
+
+
 class _Function(NamedTuple):
     minimum: int
     maximum: int | None  # None: any number of arguments
@@ -241,6 +435,51 @@ _FUNCTIONS: dict[str, _Function] = {
     "concat": _Function(1, None, lambda *parts: lambda env: "".join(_str(p(env)) for p in parts)),
     "string": _Function(1, 1, _unary(_str)),
     "boolean": _Function(1, 1, _unary(_bool)),
+    # Repeats (rosters) and lists.
+    "count": _Function(1, 1, _unary(_count)),
+    "count-non-empty": _Function(1, 1, _unary(lambda v: float(sum(_str(x) != "" for x in _nodes(v))))),
+    "sum": _Function(1, 1, _unary(_sum)),
+    "min": _Function(1, None, _extreme(min)),
+    "max": _Function(1, None, _extreme(max)),
+    "join": _Function(2, None, _join),
+    "indexed-repeat": _Function(3, 3, _indexed),
+    "position": _Function(1, 1, lambda _parent: _position),
+    "selected-at": _Function(2, 2, _selected_at),
+    "once": _Function(1, 1, _unary(lambda v: v)),
+    # Numbers.
+    "abs": _Function(1, 1, _math(abs)),
+    "round": _Function(1, 2, _math(_round)),
+    "floor": _Function(1, 1, _math(lambda x: x if not math.isfinite(x) else math.floor(x))),
+    "ceiling": _Function(1, 1, _math(lambda x: x if not math.isfinite(x) else math.ceil(x))),
+    "pow": _Function(2, 2, _math(_pow)),
+    "sqrt": _Function(1, 1, _math(math.sqrt)),
+    "exp": _Function(1, 1, _math(math.exp)),
+    "exp10": _Function(1, 1, _math(lambda x: _pow(10.0, x))),
+    "log": _Function(1, 1, _math(_log(math.log))),
+    "log10": _Function(1, 1, _math(_log(math.log10))),
+    "pi": _Function(0, 0, _math(lambda: math.pi)),
+    "sin": _Function(1, 1, _math(math.sin)),
+    "cos": _Function(1, 1, _math(math.cos)),
+    "tan": _Function(1, 1, _math(math.tan)),
+    "asin": _Function(1, 1, _math(math.asin)),
+    "acos": _Function(1, 1, _math(math.acos)),
+    "atan": _Function(1, 1, _math(math.atan)),
+    "atan2": _Function(2, 2, _math(math.atan2)),
+    # Text.
+    "contains": _Function(2, 2, lambda a, b: lambda env: _str(b(env)) in _str(a(env))),
+    "starts-with": _Function(2, 2, lambda a, b: lambda env: _str(a(env)).startswith(_str(b(env)))),
+    "ends-with": _Function(2, 2, lambda a, b: lambda env: _str(a(env)).endswith(_str(b(env)))),
+    "substr": _Function(2, 3, lambda *args: lambda env: _substr(*(a(env) for a in args))),
+    "substring-before": _Function(2, 2, lambda a, b: lambda env: _str(a(env)).partition(_str(b(env)))[0]
+                                  if _str(b(env)) in _str(a(env)) else ""),
+    "substring-after": _Function(2, 2, lambda a, b: lambda env: _str(a(env)).partition(_str(b(env)))[2]
+                                 if _str(b(env)) in _str(a(env)) else ""),
+    "normalize-space": _Function(1, 1, _unary(lambda v: " ".join(_items(v)))),
+    "translate": _Function(3, 3, lambda a, b, c: lambda env: _translate(a(env), b(env), c(env))),
+    "boolean-from-string": _Function(1, 1, _unary(lambda v: _str(v) in ("true", "1"))),
+    # Dates.
+    "date": _Function(1, 1, _unary(_date)),
+    "decimal-date-time": _Function(1, 1, _unary(_days)),
 }
 
 
@@ -264,9 +503,9 @@ _TOKEN = re.compile(r"""
     (?P<space>[ \t\r\n]+)
   | (?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)
   | (?P<string>'[^']*'|"[^"]*")
-  | (?P<ref>\$\{[A-Za-z_][A-Za-z0-9_.\-]*\})
-  | (?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)
-  | (?P<op>!=|<=|>=|[=<>+\-*(),.])
+  | (?P<ref>\$\{[^\s{}$0-9.\-][^\s{}$]*\})
+  | (?P<name>[A-Za-z_][A-Za-z0-9_.\-]*(?:::[A-Za-z_][A-Za-z0-9_.\-]*)?)
+  | (?P<op>!=|<=|>=|\.\.|[=<>+\-*(),.])
 """, re.VERBOSE)
 _LEXICAL_ERRORS = {"'": "unterminated string", '"': "unterminated string", "$": "invalid reference"}
 
@@ -388,8 +627,15 @@ class _Parser:
     def call(self, name: _Token) -> _Node:
         spec = _FUNCTIONS.get(name.text)
         if spec is None:
-            raise ExpressionError(f"unknown function {name.text!r}", name.position)
+            raise ExpressionError(f"unknown function {name.text!r}", name.position, name.text)
         self.advance()
+        if name.text == "position":  # position(..): the number of the repeat entry
+            if not self.at(".."):
+                raise _unexpected(self.tokens[self.index])
+            self.advance()
+            self.expect_close()
+            self.functions.add(name.text)
+            return _Node(_position, 1)
         args = self.arguments()
         problem = _arity_problem(name.text, spec, len(args))
         if problem:

@@ -14,8 +14,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # Problems in a questionnaire file.
     "unreadable": {"zh": "无法读取文件：{detail}", "en": "cannot read the file: {detail}"},
     "unsupported_file": {
-        "zh": "不支持的文件类型“{suffix}”（应为 .yaml、.yml 或 .xlsx）",
-        "en": "unsupported file type '{suffix}' (expected .yaml, .yml or .xlsx)",
+        "zh": "不支持的文件类型“{suffix}”（应为 .yaml、.yml、.xlsx、.xls、.xlsm、.csv 或 .md）",
+        "en": "unsupported file type '{suffix}' (expected .yaml, .yml, .xlsx, .xls, .xlsm, .csv or .md)",
     },
     "missing_sheet": {"zh": "缺少工作表“{sheet}”", "en": "the '{sheet}' sheet is missing"},
     "not_a_mapping": {"zh": "应为键值映射", "en": "expected a mapping"},
@@ -23,11 +23,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_key": {"zh": "未知的字段“{key}”", "en": "unknown key '{key}'"},
     "missing_type": {"zh": "缺少题型（type）", "en": "missing type"},
     "unknown_type": {"zh": "未知的题型“{type}”", "en": "unknown type '{type}'"},
-    "unsupported_type": {"zh": "暂不支持题型“{type}”", "en": "type '{type}' is not supported"},
+    "unsupported_feature": {"zh": "暂不支持{feature}", "en": "{feature} is not supported"},
+    "private_metadata": {
+        "zh": "元数据{fields}不会被采集（匿名调查，保护隐私）；start、end、today 取自答卷本身的开始和提交时间",
+        "en": "metadata {fields} is never collected (responses are anonymous); start, end and today come "
+              "from the response's own start and submission times",
+    },
+    "form_id_changed": {
+        "zh": "问卷编号“{value}”含有链接中不能使用的字符，已改为“{fixed}”",
+        "en": "form_id '{value}' has characters a link cannot carry; it is '{fixed}' here",
+    },
+    "media_ignored": {
+        "zh": "题目和选项中的图片、音频、视频不会显示（暂不支持媒体文件），只显示文字",
+        "en": "images, audio and video in labels and choices are not shown (media files are not supported); "
+              "the texts are",
+    },
+    "bad_range": {
+        "zh": "range 的参数“{value}”无效：应为 start=数字 end=数字 step=非零数字",
+        "en": "invalid range parameters '{value}': expected start=number end=number step=non-zero number",
+    },
+    "empty_repeat": {"zh": "重复组中没有题目", "en": "the repeat has no questions"},
     "missing_name": {"zh": "缺少题目名称（name）", "en": "missing name"},
     "bad_name": {
-        "zh": "名称“{name}”不合法：只能包含字母、数字和下划线，且不能以数字开头",
-        "en": "invalid name '{name}': use letters, digits and underscores, not starting with a digit",
+        "zh": "名称“{name}”不合法：只能包含字母、数字、下划线、连字符和点，且须以字母或下划线开头",
+        "en": "invalid name '{name}': use letters, digits, '_', '-' and '.', starting with a letter or '_'",
     },
     "duplicate_name": {
         "zh": "名称“{name}”重复（首次出现在{first}）",
@@ -44,8 +63,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "duplicate choice '{value}' in list '{list}'",
     },
     "missing_choice_label": {
-        "zh": "选项列表“{list}”中选项“{value}”缺少文字",
-        "en": "choice '{value}' in list '{list}' has no label",
+        "zh": "选项列表“{list}”中选项“{value}”缺少文字，将显示其代码",
+        "en": "choice '{value}' in list '{list}' has no label; its code is shown",
     },
     "bad_expression": {
         "zh": "{column}表达式无法解析：{detail}",
@@ -76,8 +95,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unbalanced_group": {"zh": "分组的开始与结束不匹配", "en": "begin group and end group do not match"},
     "unclosed_group": {"zh": "分组“{name}”没有结束（end group）", "en": "group '{name}' is never closed"},
     "matrix_row": {
-        "zh": "矩阵题（table-list 分组）中的每一行都必须是使用同一选项列表的单选题：{detail}",
-        "en": "every row of a matrix (table-list group) must be a select_one on one shared list: {detail}",
+        "zh": "矩阵题（table-list 分组）的各行不是使用同一选项列表的单选题（{detail}），将按普通分组显示",
+        "en": "the rows of this table-list group are not select_one questions on one shared list ({detail}); "
+              "it is shown as a plain group",
     },
     "bad_boolean": {"zh": "“{column}”的值“{value}”不是“是/否”", "en": "'{column}' value '{value}' is not yes/no"},
     "bad_default": {"zh": "默认值“{value}”无效：{detail}", "en": "default '{value}' is invalid: {detail}"},
@@ -107,6 +127,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "expected_integer": {"zh": "请输入整数", "en": "enter a whole number"},
     "expected_number": {"zh": "请输入数字", "en": "enter a number"},
     "expected_date": {"zh": "请输入有效日期（年-月-日）", "en": "enter a valid date (YYYY-MM-DD)"},
+    "expected_time": {"zh": "请输入有效时间（时:分）", "en": "enter a valid time (HH:MM)"},
+    "expected_datetime": {"zh": "请输入有效的日期和时间", "en": "enter a valid date and time"},
+    "out_of_range": {
+        "zh": "请在{start}到{end}之间选择（间隔{step}）",
+        "en": "choose a value from {start} to {end} in steps of {step}",
+    },
     "expected_choice": {"zh": "请选择一个选项", "en": "choose one option"},
     "expected_choices": {"zh": "请选择选项（列表）", "en": "expected a list of options"},
     "invalid_choice": {"zh": "选项“{value}”无效", "en": "'{value}' is not an option here"},
@@ -121,6 +147,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "expected_acknowledge": {"zh": "请勾选确认", "en": "tick the box to confirm"},
     "constraint": {"zh": "答案不符合要求", "en": "the answer is not allowed"},
+    "entry_error": {"zh": "第{number}条{label}：{message}", "en": "{label} entry {number}: {message}"},
+    "expected_entries": {"zh": "应为条目列表", "en": "expected a list of entries"},
+    "wrong_entry_count": {
+        "zh": "应填写{expected}条，实际{given}条",
+        "en": "{expected} entries are expected, {given} were given",
+    },
     "unknown_channel": {"zh": "渠道“{value}”不存在", "en": "there is no channel '{value}'"},
     "bad_frame_size": {
         "zh": "study.frame_size“{value}”应为正整数（抽样框中的单位数）",
@@ -168,6 +200,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "researchers_only": {"zh": "只有研究人员可以查看答卷", "en": "only researchers can read responses"},
     "login_required": {"zh": "请先登录或提供 API 令牌", "en": "log in or send an API token"},
     "http_error": {"zh": "请求错误", "en": "bad request"},
+}
+
+
+# Features of XLSForm this platform refuses, named in "暂不支持…" problems.
+FEATURES: dict[str, dict[str, str]] = {
+    "image": {"zh": "图片/拍照题（image）", "en": "image and photo questions (image)"},
+    "audio": {"zh": "录音题（audio）", "en": "audio questions (audio)"},
+    "video": {"zh": "视频题（video）", "en": "video questions (video)"},
+    "file": {"zh": "文件上传题（file）", "en": "file uploads (file)"},
+    "background-audio": {"zh": "后台录音（background-audio）", "en": "background audio recording (background-audio)"},
+    "barcode": {"zh": "扫码题（barcode）", "en": "barcode questions (barcode)"},
+    "geopoint": {"zh": "定位题（geopoint）", "en": "location questions (geopoint)"},
+    "geotrace": {"zh": "轨迹题（geotrace）", "en": "line questions (geotrace)"},
+    "geoshape": {"zh": "区域题（geoshape）", "en": "area questions (geoshape)"},
+    "osm": {"zh": "地图标注题（osm）", "en": "OpenStreetMap questions (osm)"},
+    "select_one_from_file": {"zh": "从外部文件读取选项（select_one_from_file）",
+                             "en": "choices from a file (select_one_from_file)"},
+    "select_multiple_from_file": {"zh": "从外部文件读取选项（select_multiple_from_file）",
+                                  "en": "choices from a file (select_multiple_from_file)"},
+    "rank_from_file": {"zh": "从外部文件读取选项（rank_from_file）", "en": "choices from a file"},
+    "select_one_external": {"zh": "外部选项表（select_one_external）",
+                            "en": "external choices (select_one_external)"},
+    "xml-external": {"zh": "外部数据文件（xml-external）", "en": "external data files (xml-external)"},
+    "csv-external": {"zh": "外部数据文件（csv-external）", "en": "external data files (csv-external)"},
+    "entities": {"zh": "实体（entities 工作表）", "en": "entities (the entities sheet)"},
+    "pulldata": {"zh": "外部数据函数 pulldata()", "en": "the external-data function pulldata()"},
+    "search": {"zh": "外部数据查询 search()", "en": "external-data search()"},
+    "include": {"zh": "引用其他表单（include）", "en": "including other forms (include)"},
+    "nested_repeat": {"zh": "嵌套的重复组（repeat 中再套 repeat）", "en": "a repeat inside a repeat"},
 }
 
 

@@ -73,26 +73,45 @@ def split_header(header: str) -> tuple[str, str | None]:
     return column, language_code(language)
 
 
+# Languages written by name only (``label::English``, ``label:chinese``), as pyxform allows.
+LANGUAGE_NAMES = {"english": "en", "chinese": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh",
+                  "zh-cn": "zh", "zh_cn": "zh", "zh-hans": "zh"}
+# Columns of ours that a workbook may write in any case (pyxform keeps unknown columns as written).
+OWN_COLUMNS = frozenset({"exclusive", "allow_multiple", "list_name", "code"})
+
+
 def language_code(text: str) -> str:
-    """``English (en)`` gives "en"; text without a code in parentheses is kept."""
+    """``English (en)`` gives "en", ``Chinese`` "zh"; other text without a code in parentheses is kept."""
     found = _LANGUAGE_IN_PARENS.search(str(text))
-    return (found.group(1) if found else str(text)).strip()
+    code = (found.group(1) if found else str(text)).strip()
+    return LANGUAGE_NAMES.get(code.lower(), code)
 
 
-def normalise_cells(cells: dict[str, Any]) -> dict[str, Any]:
-    """Map raw headers to our columns, collecting translations into dicts."""
+def normalise_cells(cells: dict[str, Any], rename: bool = True) -> dict[str, Any]:
+    """Map raw headers to our columns, collecting translations into dicts.
+
+    ``rename=False`` takes the headers as they are (pyxform has already read them), apart
+    from the case of our own columns.
+    """
     out: dict[str, Any] = {}
     for header, value in cells.items():
-        column, language = split_header(header)
+        if rename:
+            column, language = split_header(header)
+        else:
+            column, language = (header.lower() if header.lower() in OWN_COLUMNS else header), None
         if column in TRANSLATABLE:
             texts = out.setdefault(column, {})
             if isinstance(value, dict):
-                texts.update({str(k): _text(v) for k, v in value.items()})
+                texts.update({_language_key(k): _text(v) for k, v in value.items()})
             elif value not in (None, ""):
                 texts[language or "default"] = _text(value)
         else:
             out[column] = value.strip() if isinstance(value, str) else value
     return out
+
+
+def _language_key(key: Any) -> str:
+    return "default" if key == "default" else language_code(str(key))
 
 
 def _text(value: Any) -> str:

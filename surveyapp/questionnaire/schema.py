@@ -48,6 +48,8 @@ class Question:
     calculation: str | None = None
     default: str | None = None
     appearance: str | None = None
+    parameters: dict[str, str] = field(default_factory=dict)
+    """Type parameters, such as a range's ``start``, ``end`` and ``step``."""
     location: str = field(default="", compare=False)
 
 
@@ -68,7 +70,31 @@ class Group:
         return (self.appearance or "").strip() == "table-list"
 
 
-Item = Union[Question, Group]
+@dataclass(frozen=True)
+class Repeat:
+    """A repeat group (roster, e.g. 家庭成员): its questions are answered once per entry.
+
+    The answer is a list of entries, each a mapping of the repeat's own question names.
+    ``count`` (XLSForm ``repeat_count``) is an expression fixing how many entries there are;
+    without it the respondent adds and removes entries.
+    """
+
+    name: str
+    label: Text = field(default_factory=dict)
+    relevant: str | None = None
+    count: str | None = None
+    appearance: str | None = None
+    children: tuple[Item, ...] = ()
+    location: str = field(default="", compare=False)
+
+    type = "repeat"
+
+    def questions(self) -> list[Question]:
+        """The questions of one entry, in document order."""
+        return [q for q, _ in walk(self.children)]
+
+
+Item = Union[Question, Group, Repeat]
 
 
 @dataclass(frozen=True)
@@ -109,29 +135,52 @@ class Questionnaire:
     allow_multiple: bool = False
 
     def questions(self) -> list[Question]:
-        """Every question in document order, groups flattened."""
+        """Every question answered once per response, in document order (groups flattened,
+        repeats left out: see ``repeats``)."""
         return [q for q, _ in walk(self.items)]
 
     def question(self, name: str) -> Question | None:
-        """The question called ``name``, if any."""
-        return next((q for q in self.questions() if q.name == name), None)
+        """The question called ``name``, if any (a repeat's questions included)."""
+        return next((q for q, _ in walk_all(self.items) if q.name == name), None)
+
+    def repeats(self) -> list[Repeat]:
+        """Every repeat group (roster), in document order."""
+        return list(repeats(self.items))
 
 
 def walk(items: tuple[Item, ...], parents: tuple[Group, ...] = ()):
-    """Yield (question, enclosing groups outermost first) in document order."""
+    """Yield (question, enclosing groups outermost first) in document order, not entering repeats."""
     for item in items:
         if isinstance(item, Group):
             yield from walk(item.children, parents + (item,))
+        elif isinstance(item, Question):
+            yield item, parents
+
+
+def walk_all(items: tuple[Item, ...], parents: tuple[Group | Repeat, ...] = ()):
+    """Yield (question, enclosing groups and repeats) for every question, repeats' included."""
+    for item in items:
+        if isinstance(item, (Group, Repeat)):
+            yield from walk_all(item.children, parents + (item,))
         else:
             yield item, parents
 
 
 def groups(items: tuple[Item, ...]):
-    """Yield every group, outer groups before the groups they hold."""
+    """Yield every group outside repeats, outer groups before the groups they hold."""
     for item in items:
         if isinstance(item, Group):
             yield item
             yield from groups(item.children)
+
+
+def repeats(items: tuple[Item, ...]):
+    """Yield every repeat group, in document order."""
+    for item in items:
+        if isinstance(item, Repeat):
+            yield item
+        elif isinstance(item, Group):
+            yield from repeats(item.children)
 
 
 # --- JSON form -------------------------------------------------------------
@@ -149,8 +198,8 @@ def _compact(obj: Any) -> dict[str, Any]:
 
 def _item_to_json(item: Item) -> dict[str, Any]:
     data = _compact(item)
-    if isinstance(item, Group):
-        data["type"] = "group"
+    if isinstance(item, (Group, Repeat)):
+        data["type"] = "group" if isinstance(item, Group) else "repeat"
         data["children"] = [_item_to_json(child) for child in item.children]
     return data
 
@@ -167,10 +216,10 @@ def to_definition(q: Questionnaire) -> dict[str, Any]:
 
 
 def _item_from_json(data: dict[str, Any]) -> Item:
-    if data.get("type") == "group":
+    if data.get("type") in ("group", "repeat"):
         kids = tuple(_item_from_json(child) for child in data.get("children", ()))
         rest = {k: v for k, v in data.items() if k not in ("type", "children")}
-        return Group(children=kids, **rest)
+        return (Group if data["type"] == "group" else Repeat)(children=kids, **rest)
     return Question(**data)
 
 

@@ -22,6 +22,9 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # Only YYYY-MM-DD: Python 3.11's fromisoformat also takes week dates ("2026-W01-1").
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,3})?)?")
+# A local date and time as a phone's datetime input gives it, optionally with an offset.
+_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ](\S+?)(Z|[+-][0-9]{2}:?[0-9]{2})?")
 
 QUESTION_TYPES: dict[str, type[QuestionType]] = {}
 
@@ -86,6 +89,30 @@ class Calculate(QuestionType):
     answerable = False
 
 
+@register("hidden")
+class Hidden(QuestionType):
+    """A value the respondent never sees: its default (or calculation), stored with the response."""
+
+    answerable = False
+
+
+class Timing(QuestionType):
+    """XLSForm's start, end and today: filled from the response's own times, never answered."""
+
+    answerable = False
+
+
+for _name in ("start", "end", "today"):
+    register(_name)(type(f"Timing_{_name}", (Timing,), {}))
+
+
+@register("private")
+class Private(QuestionType):
+    """Device or person metadata (deviceid, phonenumber, username …): accepted, never collected."""
+
+    answerable = False
+
+
 @register("text")
 class Text(QuestionType):
     def clean(self, question, raw, allowed=None):
@@ -133,6 +160,51 @@ class Date(QuestionType):
             return dt.date.fromisoformat(raw.strip()).isoformat()
         except ValueError:
             raise AnswerError("expected_date") from None
+
+
+@register("time")
+class Time(QuestionType):
+    """A time of day, HH:MM or HH:MM:SS, as entered."""
+
+    def clean(self, question, raw, allowed=None):
+        if not isinstance(raw, str) or not _TIME.fullmatch(raw.strip()):
+            raise AnswerError("expected_time")
+        return raw.strip()
+
+
+@register("datetime")
+class DateTime(QuestionType):
+    """A date and time, YYYY-MM-DDTHH:MM[:SS][offset], as entered (a space for the T is accepted)."""
+
+    def clean(self, question, raw, allowed=None):
+        found = _DATETIME.fullmatch(raw.strip()) if isinstance(raw, str) else None
+        if not found or not _TIME.fullmatch(found.group(2)):
+            raise AnswerError("expected_datetime")
+        try:
+            dt.date.fromisoformat(found.group(1))
+        except ValueError:
+            raise AnswerError("expected_datetime") from None
+        return f"{found.group(1)}T{found.group(2)}{found.group(3) or ''}"
+
+
+@register("range")
+class Range(QuestionType):
+    """A number from ``start`` to ``end`` in steps of ``step`` (the question's parameters)."""
+
+    def clean(self, question, raw, allowed=None):
+        start, end, step = (float(question.parameters.get(k, d)) for k, d in
+                            (("start", 1), ("end", 10), ("step", 1)))
+        integral = all(float(v).is_integer() for v in (start, end, step))
+        value = (Integer if integral else Decimal).clean(self, question, raw)
+        low, high = min(start, end), max(start, end)
+        steps = (value - start) / step
+        if not (low <= value <= high) or abs(steps - round(steps)) > 1e-9:
+            raise AnswerError("out_of_range", start=_number(start), end=_number(end), step=_number(abs(step)))
+        return value
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 @register("acknowledge")

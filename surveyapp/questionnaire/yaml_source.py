@@ -8,11 +8,13 @@ import yaml
 
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
 from surveyapp.questionnaire.raw import RawForm, Row, normalise_cells
+from surveyapp.questionnaire.vocabulary import parse_type
 
 # A misspelt key (``requird: yes``) must not silently drop a rule, so survey
 # rows accept only the XLSForm columns we read (translations included).
 ROW_KEYS = {"type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
-            "constraint_message", "choice_filter", "calculation", "default", "appearance"}
+            "constraint_message", "choice_filter", "calculation", "default", "appearance", "repeat_count",
+            "parameters"}
 
 TOP_LEVEL = {"form_id", "title", "version", "default_language", "allow_multiple",
              "study", "channels", "survey", "choices"}
@@ -160,7 +162,8 @@ def _flatten(items: list, source: str, problems: list[Problem], parent: Any = No
                 problems.append(Problem(source, row.location, "not_a_list", {"key": "children"}))
                 continue
             rows.extend(_flatten(children, source, problems, item))
-            rows.append(Row(row.location, {"type": "end_group"}))
+            spec = parse_type(row.get("type"))
+            rows.append(Row(row.location, {"type": "end_repeat" if spec and spec.kind == "begin_repeat" else "end_group"}))
     return rows
 
 

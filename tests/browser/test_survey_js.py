@@ -125,7 +125,9 @@ RUN_VECTORS = """(suite) => suite.vectors.map((v) => {
   let expr;
   try { expr = SurveyExpr.parse(v.expr); } catch (error) { return ['error', error.name]; }
   if ('error' in v) return ['parsed'];
-  const env = {answers: v.answers, current: 'current' in v ? v.current : null,
+  const answers = Object.assign({}, v.answers);
+  Object.keys(v.nodes || {}).forEach((name) => { answers[name] = SurveyExpr.NodeSet(v.nodes[name]); });
+  const env = {answers: answers, current: 'current' in v ? v.current : null, position: v.position,
                today: 'today' in v ? v.today : suite.today, row: 'row' in v ? v.row : null};
   const result = expr.evaluate(env);
   if (typeof result !== 'number') return [typeof result, result];

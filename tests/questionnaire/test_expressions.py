@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from surveyapp.questionnaire.expressions import _FUNCTIONS, NodeSet
 from surveyapp.questionnaire.expressions import (
     Env, Expression, ExpressionError, parse, to_boolean, to_number, to_string,
 )
@@ -22,8 +23,7 @@ SUITE = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
 VECTORS = SUITE["vectors"]
 VALID = [v for v in VECTORS if "error" not in v]
 INVALID = [v for v in VECTORS if "error" in v]
-FUNCTIONS = {"selected", "count-selected", "string-length", "regex", "if", "coalesce", "today",
-             "int", "number", "not", "true", "false", "concat", "string", "boolean"}
+FUNCTIONS = set(_FUNCTIONS)
 OPERATORS = ["or", "and", "=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "div", "mod"]
 PROPERTY = settings(max_examples=200, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -31,8 +31,9 @@ PROPERTY = settings(max_examples=200, deadline=None, database=None,
 
 def env_for(vector: Mapping[str, Any]) -> Env:
     """The Env a vector describes."""
-    return Env(vector["answers"], current=vector.get("current"),
-               today=vector.get("today", SUITE["today"]), row=vector.get("row"))
+    nodes = {name: NodeSet(values) for name, values in vector.get("nodes", {}).items()}
+    return Env({**vector["answers"], **nodes}, current=vector.get("current"),
+               today=vector.get("today", SUITE["today"]), row=vector.get("row"), position=vector.get("position"))
 
 
 def assert_strictly_equal(actual: Any, expected: Any) -> None:
@@ -81,7 +82,8 @@ def test_vectors_file_is_complete() -> None:
     assert all(f" {op} " in texts for op in OPERATORS)
     kinds = {type(v["expected"]).__name__ for v in VALID}
     assert kinds >= {"str", "int", "float", "bool", "dict"}
-    assert all(set(v) <= {"expr", "answers", "current", "row", "today", "expected", "error", "note"}
+    assert all(set(v) <= {"expr", "answers", "current", "row", "today", "expected", "error", "note",
+                            "nodes", "position"}
                for v in VECTORS)
     assert all(("expected" in v) != ("error" in v) for v in VECTORS)
 

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from surveyapp.questionnaire import Problem, QuestionnaireError, load_file, load_text
+from surveyapp.questionnaire.builder import build_checked
+from surveyapp.questionnaire.loader import check_file
+from surveyapp.questionnaire.yaml_source import read_yaml
 from surveyapp.questionnaire.messages import MESSAGES
 from tests.questionnaire.xlsforms import choices_sheet, corrupt_xlsx, settings_sheet, write_xlsform
 
@@ -32,6 +35,11 @@ def problems(text: str, source: str = "broken.yaml") -> list[Problem]:
     with pytest.raises(QuestionnaireError) as info:
         load_text(text, source)
     return info.value.problems
+
+
+def notices(text: str, source: str = "broken.yaml") -> list[Problem]:
+    """The notices of YAML ``text`` (it must load)."""
+    return build_checked(read_yaml(text, source)).notices
 
 
 def file_problems(path: Path) -> list[Problem]:
@@ -74,14 +82,16 @@ ROW_CASES = [
     ("unknown_type", "  - {type: integr, name: bad, label: 错}", "integr", "bad", "unknown_type",
      {"type": "integr"}),
     ("unsupported_geopoint", "  - {type: geopoint, name: bad, label: 位置}", "geopoint", "bad",
-     "unsupported_type", {"type": "geopoint"}),
-    ("unsupported_repeat", "  - {type: begin_repeat, name: bad, label: 重复}", "begin_repeat", "bad",
-     "unsupported_type", {"type": "begin_repeat"}),
+     "unsupported_feature", {"feature": {"zh": "定位题（geopoint）", "en": "location questions (geopoint)"}}),
+    ("nested_repeat", "  - {type: begin_repeat, name: outer, label: 外, children: [{type: begin_repeat, "
+     "name: bad, label: 内, children: [{type: integer, name: x, label: 数}]}]}", "name: bad", "bad",
+     "unsupported_feature", {"feature": {"zh": "嵌套的重复组（repeat 中再套 repeat）", "en": "a repeat inside a repeat"}}),
     ("missing_type", "  - {name: bad, label: 无题型}", "无题型", "bad", "missing_type", {}),
     ("missing_name", "  - {type: integer, label: 无名称}", "无名称", None, "missing_name", {}),
     ("bad_name_digit", "  - {type: integer, name: 2bad, label: 名称}", "2bad", "2bad", "bad_name",
      {"name": "2bad"}),
-    ("bad_name_chinese", "  - {type: integer, name: 年龄二, label: 名称}", "年龄二", "年龄二", "bad_name", {}),
+    ("bad_name_space", "  - {type: integer, name: 'age two', label: 名称}", "age two", "age two", "bad_name", {}),
+    ("bad_name_dash", "  - {type: integer, name: '-age', label: 名称}", "-age", "-age", "bad_name", {}),
     ("missing_label", "  - {type: integer, name: bad}", "name: bad", "bad", "missing_label", {}),
     ("missing_label_note", "  - {type: note, name: bad}", "name: bad", "bad", "missing_label", {}),
     ("select_without_list", "  - {type: select_one, name: bad, label: 无列表}", "无列表", "bad", "missing_list",
@@ -100,9 +110,6 @@ ROW_CASES = [
      "bad_default", {"value": "maybe"}),
     ("filter_on_non_select", "  - {type: integer, name: bad, label: 错, choice_filter: \"name = 'x'\"}",
      "choice_filter", "bad", "filter_on_non_select", {}),
-    ("filter_missing_column", "  - {type: select_one street, name: bad, label: 错, choice_filter: "
-     "\"district = 'x'\"}", "choice_filter", "bad", "missing_filter_column", {"column": "district",
-                                                                              "list": "street"}),
     ("unknown_reference", "  - {type: integer, name: bad, label: 错, relevant: '${agee} > 18'}", "agee", "bad",
      "unknown_reference", {"column": "relevant", "ref": "agee"}),
     ("later_reference", "  - {type: integer, name: bad, label: 错, relevant: '${after} > 1'}\n"
@@ -213,20 +220,21 @@ def test_unbalanced_and_unclosed_groups():
 
 
 def test_matrix_rows_on_different_lists():
-    """Is a table-list group whose rows use two lists a bad matrix?"""
+    """Is a table-list group whose rows use two lists shown as a plain group, with a notice?"""
     text = HEAD + "  - type: begin_group\n    name: grid\n    label: 矩阵\n    appearance: table-list\n" \
                   "    children:\n      - {type: select_one yn, name: r1, label: 一}\n" \
                   "      - {type: select_one street, name: r2, label: 二}\n"
-    problem = only(problems(text), "matrix_row", line_of(text, "begin_group"), "grid")
+    problem = only(notices(text), "matrix_row", line_of(text, "begin_group"), "grid")
     assert problem.params["detail"] == "street, yn"
 
 
 def test_matrix_with_a_non_select_row():
-    """Is a table-list group with an integer row a bad matrix naming that row?"""
+    """Is a table-list group with an integer row a plain group, with a notice naming that row?"""
     text = HEAD + "  - type: begin_group\n    name: grid\n    label: 矩阵\n    appearance: table-list\n" \
                   "    children:\n      - {type: select_one yn, name: r1, label: 一}\n" \
                   "      - {type: integer, name: r2, label: 二}\n"
-    only(problems(text), "matrix_row", line_of(text, "begin_group"), "grid", detail="r2")
+    only(notices(text), "matrix_row", line_of(text, "begin_group"), "grid", detail="r2")
+    assert load_text(text).items[1].appearance is None  # shown as a plain group
 
 
 def test_bad_default_detail_is_translated():
@@ -250,8 +258,10 @@ def test_choice_without_label_or_name():
     """Are a choice without a label and one without a name reported at their lines?"""
     text = HEAD.replace('    - {name: "no", label: 否}', '    - {name: "no"}\n    - {label: 无值}')
     found = problems(text)
-    only(found, "missing_choice_label", line_of(text, '{name: "no"}'), None, list="yn", value="no")
     only(found, "missing_choice_name", line_of(text, "无值"), None)
+    text = HEAD.replace('    - {name: "no", label: 否}', '    - {name: "no"}')
+    only(notices(text), "missing_choice_label", line_of(text, '{name: "no"}'), None, list="yn", value="no")
+    assert load_text(text).choices["yn"][1].label == {"zh": "no"}  # pyxform accepts it; its code is shown
 
 
 def test_choice_exclusive_not_yes_no():
@@ -347,7 +357,7 @@ def test_missing_xlsx_file(tmp_path):
     assert "No such file" in problem.params["detail"]
 
 
-@pytest.mark.parametrize("name,suffix", [("form.csv", ".csv"), ("form.xls", ".xls"), ("README", "README")])
+@pytest.mark.parametrize("name,suffix", [("form.txt", ".txt"), ("form.docx", ".docx"), ("README", "README")])
 def test_unsupported_suffix(tmp_path, name, suffix):
     """Is a file with another suffix rejected by name?"""
     path = tmp_path / name
@@ -386,19 +396,18 @@ def test_xlsx_row_problems(tmp_path):
         ("integer", "q3", "问题", None, None, None, "abc"),
         (None, "q4", "无题型"),
     ])
-    only(found, "unsupported_type", "sheet 'survey' row 3", "where", type="geopoint")
+    only(found, "unsupported_feature", "sheet 'survey' row 3", "where")
     only(found, "missing_name", "sheet 'survey' row 4", None)
     only(found, "unknown_list", "sheet 'survey' row 5", "q1", list="nolist")
     only(found, "duplicate_name", "sheet 'survey' row 6", "age", first="sheet 'survey' row 2")
     only(found, "unknown_reference", "sheet 'survey' row 7", "q2", ref="agee")
-    only(found, "missing_filter_column", "sheet 'survey' row 7", "q2", column="region")
     only(found, "bad_default", "sheet 'survey' row 8", "q3", value="abc")
     only(found, "missing_type", "sheet 'survey' row 9", "q4")
-    assert len(found) == 8
+    assert len(found) == 7
 
 
 def test_xlsx_groups_and_matrix(tmp_path):
-    """Are a bad matrix and an unclosed group reported at their begin_group rows?"""
+    """Is an unclosed group reported at its begin_group row (and a bad matrix only noticed)?"""
     found = xlsx_problems(tmp_path, [
         ("begin_group", "grid", "矩阵", None, None, "table-list"),
         ("select_one yn", "r1", "一"),
@@ -407,7 +416,7 @@ def test_xlsx_groups_and_matrix(tmp_path):
         ("begin_group", "open_grp", "组"),
         ("integer", "inner", "内"),
     ])
-    only(found, "matrix_row", "sheet 'survey' row 2", "grid", detail="r2")
+    assert not [p for p in found if p.code == "matrix_row"]
     only(found, "unclosed_group", "sheet 'survey' row 6", "open_grp")
 
 
@@ -416,7 +425,6 @@ def test_xlsx_choice_problems(tmp_path):
     sheet = [("list_name", "name", "label"), ("yn", "yes", "是"), ("yn", "no", None), None,
              ("yn", "yes", "对"), (None, "x", "无列表")]
     found = xlsx_problems(tmp_path, [("select_one yn", "q", "问题")], choices=sheet)
-    only(found, "missing_choice_label", "sheet 'choices' row 3", None, list="yn", value="no")
     only(found, "duplicate_choice", "sheet 'choices' row 5", None, list="yn", value="yes")
     only(found, "missing_choice_list_name", "sheet 'choices' row 6", None)
 
@@ -449,7 +457,7 @@ def test_xlsx_duplicate_header_is_unreadable(tmp_path):
 MANY = [
     ("line 1", None, "unknown_key"), ("line 4", None, "bad_sampling"), ("line 7", None, "duplicate_channel"),
     ("line 9", "age", "bad_expression"), ("line 10", "victim", "unknown_list"),
-    ("line 11", "where", "unsupported_type"), ("line 12", "age", "duplicate_name"),
+    ("line 11", "where", "unsupported_feature"), ("line 12", "age", "duplicate_name"),
     ("line 13", "detail", "unknown_reference"), ("line 14", "later", "missing_calculation"),
     ("line 15", "when", "missing_label"),
 ]
@@ -508,3 +516,13 @@ def test_misspelt_row_key_is_reported():
     (problem,) = caught.value.problems
     assert (problem.location, problem.question, problem.code, problem.params) == \
         ("line 4", "a", "unknown_key", {"key": "requird"})
+
+
+def test_filter_on_a_missing_column_is_a_notice(tmp_path):
+    """Is a choice_filter on a column the list lacks loaded (as pyxform does) with a notice that says so?"""
+    path = tmp_path / "notice.yaml"
+    path.write_text(HEAD + "  - {type: select_one street, name: q, label: 问, choice_filter: \"district = 'x'\"}\n",
+                    encoding="utf-8")
+    notices = check_file(path).notices
+    only(notices, "missing_filter_column", line_of(path.read_text(encoding="utf-8"), "district"), "q",
+         column="district", list="street")

@@ -33,10 +33,22 @@
   ExpressionError.prototype.constructor = ExpressionError;
   ExpressionError.prototype.name = 'ExpressionError';
 
-  // --- the value domain: string, number, boolean -------------------------------------
+  // --- the value domain: string, number, boolean, node-set ---------------------------
+  // A repeat's question seen from outside an entry: its answers over the entries (XPath's
+  // node-set). Its string/number values are those of its first item, its boolean "not empty",
+  // and a comparison holds when it holds for some item.
+  function NodeSet(nodes) {
+    if (!(this instanceof NodeSet)) return new NodeSet(nodes);
+    this.nodes = (nodes || []).map(function (n) { return value(n); });
+  }
+  function isNodes(v) { return v instanceof NodeSet; }
+  function nodes(v) { return isNodes(v) ? v.nodes : [v]; }
+  function first(v) { return isNodes(v) ? (v.nodes.length ? v.nodes[0] : '') : v; }
+
   function value(raw) {
     // An answer as stored (JSON-like) mapped into the value domain.
     if (raw === null || raw === undefined) return '';
+    if (isNodes(raw)) return raw;
     var type = typeof raw;
     if (type === 'string' || type === 'number' || type === 'boolean') return raw;
     if (type === 'bigint') return Number(raw); // huge ints become +/-Infinity, as on the server
@@ -44,16 +56,19 @@
     return String(raw);
   }
   function num(v) {
+    v = first(v);
     if (typeof v === 'boolean') return v ? 1 : 0;
     if (typeof v === 'number') return v;
     var text = v.replace(EDGE_SPACE, '');
     return NUMBER_TEXT.test(text) ? Number(text) : NaN;
   }
   function str(v) {
+    v = first(v);
     if (typeof v === 'boolean') return v ? 'true' : 'false';
     return typeof v === 'number' ? formatNumber(v) : v;
   }
   function bool(v) {
+    if (isNodes(v)) return v.nodes.length > 0;
     if (typeof v === 'boolean') return v;
     return typeof v === 'number' ? v !== 0 && v === v : v !== '';
   }
@@ -89,6 +104,13 @@
     };
   }
 
+  function some(test) {
+    return function (a, b) {
+      if (!isNodes(a) && !isNodes(b)) return test(a, b);
+      return nodes(a).some(function (x) { return nodes(b).some(function (y) { return test(x, y); }); });
+    };
+  }
+
   function binary(test) {
     return function (left, right) { return function (env) { return test(left(env), right(env)); }; };
   }
@@ -101,12 +123,12 @@
   var BINARY = {
     or: [1, function (left, right) { return function (env) { return bool(left(env)) || bool(right(env)); }; }],
     and: [2, function (left, right) { return function (env) { return bool(left(env)) && bool(right(env)); }; }],
-    '=': [3, binary(equals)],
-    '!=': [3, binary(function (a, b) { return !equals(a, b); })],
-    '<': [4, binary(ordering(function (a, b) { return a < b; }))],
-    '<=': [4, binary(ordering(function (a, b) { return a <= b; }))],
-    '>': [4, binary(ordering(function (a, b) { return a > b; }))],
-    '>=': [4, binary(ordering(function (a, b) { return a >= b; }))],
+    '=': [3, binary(some(equals))],
+    '!=': [3, binary(some(function (a, b) { return !equals(a, b); }))],
+    '<': [4, binary(some(ordering(function (a, b) { return a < b; })))],
+    '<=': [4, binary(some(ordering(function (a, b) { return a <= b; })))],
+    '>': [4, binary(some(ordering(function (a, b) { return a > b; })))],
+    '>=': [4, binary(some(ordering(function (a, b) { return a >= b; })))],
     '+': [5, arithmetic(function (a, b) { return a + b; })],
     '-': [5, arithmetic(function (a, b) { return a - b; })],
     '*': [6, arithmetic(function (a, b) { return a * b; })],
@@ -203,6 +225,81 @@
     return function () { return function () { return v; }; };
   }
 
+  function numeric(compute) {
+    return function () {
+      var args = Array.prototype.slice.call(arguments);
+      return function (env) { return compute.apply(null, args.map(function (a) { return num(a(env)); })); };
+    };
+  }
+  function flat(args, env) {
+    var out = [];
+    args.forEach(function (a) { out = out.concat(nodes(a(env))); });
+    return out;
+  }
+  function extreme(pick) {
+    return function () {
+      var args = Array.prototype.slice.call(arguments);
+      return function (env) {
+        var numbers = flat(args, env).map(num);
+        return !numbers.length || numbers.some(function (n) { return n !== n; }) ? NaN : pick.apply(null, numbers);
+      };
+    };
+  }
+  function sumOf(v) {
+    // Left to right in IEEE doubles, as the server adds.
+    return nodes(v).reduce(function (total, x) { return total + num(x); }, 0);
+  }
+  function roundHalfAway(n, digits) {
+    // Half away from zero on the shortest decimal digits (2.675 -> 2.68), as the server.
+    if (n !== n || !isFinite(digits)) return NaN;
+    if (!isFinite(n)) return n;
+    var places = Math.trunc(digits), text = formatNumber(Math.abs(n)), point = text.indexOf('.');
+    var whole = point < 0 ? text : text.slice(0, point), frac = point < 0 ? '' : text.slice(point + 1);
+    if (places >= 0 && frac.length <= places) return n;
+    var keep = whole.length + places, all = whole + frac;
+    var kept = keep > 0 ? all.slice(0, keep) : '', up = keep >= 0 && all.charAt(keep) >= '5';
+    if (up) kept = increment(kept);
+    var result = places >= 0 ? Number((kept.slice(0, kept.length - places) || '0') + '.' + kept.slice(kept.length - places))
+      : Number((kept || '0') + '0'.repeat(-places));
+    return n < 0 ? -result : result;
+  }
+  function increment(digits) {
+    var list = digits.split('').map(Number), i = list.length - 1;
+    while (i >= 0 && list[i] === 9) { list[i] = 0; i--; }
+    if (i < 0) list.unshift(1); else list[i]++;
+    return list.join('');
+  }
+  function logOf(base) { return function (x) { return x === 0 ? -Infinity : base(x); }; }
+  function index(n, length) {
+    if (n !== n) return 0;
+    if (!isFinite(n)) return n > 0 ? length : 0;
+    return Math.min(Math.max(Math.trunc(n), 0), length);
+  }
+  function substr(text, start, end) {
+    var chars = Array.from(str(text)), a = index(num(start), chars.length);
+    var b = end === undefined ? chars.length : index(num(end), chars.length);
+    return chars.slice(a, b).join('');
+  }
+  function translateText(text, from, to) {
+    var table = {}, target = Array.from(str(to));
+    Array.from(str(from)).forEach(function (c, i) { if (!own(table, c)) table[c] = i < target.length ? target[i] : ''; });
+    return Array.from(str(text)).map(function (c) { return own(table, c) ? table[c] : c; }).join('');
+  }
+  function days(v) {
+    var text = str(v).replace(EDGE_SPACE, ''), day = text.slice(0, 10);
+    if (!DATE_TEXT.test(day) || (text.length > 10 && 'T '.indexOf(text.charAt(10)) < 0)) return NaN;
+    var date = new Date(day + 'T00:00:00Z');
+    if (isNaN(date) || date.toISOString().slice(0, 10) !== day) return NaN;
+    return date.getTime() / 86400000;
+  }
+  function dateOf(v) {
+    var d = typeof v === 'number' || typeof v === 'boolean' || isNodes(v) ? num(v) : days(v);
+    if (d !== d || !isFinite(d) || Math.abs(d) > 2900000) return '';
+    var date = new Date(Math.floor(d) * 86400000);
+    return pad(date.getUTCFullYear(), 4) + '-' + pad(date.getUTCMonth() + 1, 2) + '-' + pad(date.getUTCDate(), 2);
+  }
+  function position(env) { return env.position || 1; }
+
   // name: [minimum, maximum (-1: any), builder over the argument evaluators]
   var FUNCTIONS = {
     selected: [2, 2, function (x, v) {
@@ -228,7 +325,78 @@
       return function (env) { return parts.map(function (p) { return str(p(env)); }).join(''); };
     }],
     string: [1, 1, unary(str)],
-    'boolean': [1, 1, unary(bool)]
+    'boolean': [1, 1, unary(bool)],
+    // Repeats (rosters) and lists.
+    count: [1, 1, unary(function (v) { return isNodes(v) ? v.nodes.length : 1; })],
+    'count-non-empty': [1, 1, unary(function (v) {
+      return nodes(v).filter(function (x) { return str(x) !== ''; }).length;
+    })],
+    sum: [1, 1, unary(sumOf)],
+    min: [1, -1, extreme(Math.min)],
+    max: [1, -1, extreme(Math.max)],
+    join: [2, -1, function (sep) {
+      var parts = Array.prototype.slice.call(arguments, 1);
+      return function (env) { return flat(parts, env).map(str).join(str(sep(env))); };
+    }],
+    'indexed-repeat': [3, 3, function (x, r, i) {
+      return function (env) {
+        var list = nodes(x(env)), at = num(i(env));
+        return isFinite(at) && at === Math.trunc(at) && at >= 1 && at <= list.length ? list[at - 1] : '';
+      };
+    }],
+    position: [1, 1, function () { return position; }],
+    'selected-at': [2, 2, function (x, i) {
+      return function (env) {
+        var list = items(x(env)), at = num(i(env));
+        return isFinite(at) && at === Math.trunc(at) && at >= 0 && at < list.length ? list[at] : '';
+      };
+    }],
+    once: [1, 1, unary(function (v) { return v; })],
+    // Numbers.
+    abs: [1, 1, numeric(Math.abs)],
+    round: [1, 2, numeric(function (x, d) { return roundHalfAway(x, d === undefined ? 0 : d); })],
+    floor: [1, 1, numeric(Math.floor)],
+    ceiling: [1, 1, numeric(Math.ceil)],
+    pow: [2, 2, numeric(Math.pow)],
+    sqrt: [1, 1, numeric(Math.sqrt)],
+    exp: [1, 1, numeric(Math.exp)],
+    exp10: [1, 1, numeric(function (x) { return Math.pow(10, x); })],
+    log: [1, 1, numeric(logOf(Math.log))],
+    log10: [1, 1, numeric(logOf(Math.log10))],
+    pi: [0, 0, numeric(function () { return Math.PI; })],
+    sin: [1, 1, numeric(Math.sin)],
+    cos: [1, 1, numeric(Math.cos)],
+    tan: [1, 1, numeric(Math.tan)],
+    asin: [1, 1, numeric(Math.asin)],
+    acos: [1, 1, numeric(Math.acos)],
+    atan: [1, 1, numeric(Math.atan)],
+    atan2: [2, 2, numeric(Math.atan2)],
+    // Text.
+    contains: [2, 2, function (a, b) { return function (env) { return str(a(env)).indexOf(str(b(env))) >= 0; }; }],
+    'starts-with': [2, 2, function (a, b) {
+      return function (env) { var t = str(a(env)), p = str(b(env)); return t.slice(0, p.length) === p; };
+    }],
+    'ends-with': [2, 2, function (a, b) {
+      return function (env) { var t = str(a(env)), p = str(b(env)); return !p || t.slice(-p.length) === p; };
+    }],
+    substr: [2, 3, function (a, b, c) {
+      return function (env) { return substr(a(env), b(env), c ? c(env) : undefined); };
+    }],
+    'substring-before': [2, 2, function (a, b) {
+      return function (env) { var t = str(a(env)), at = t.indexOf(str(b(env))); return at < 0 ? '' : t.slice(0, at); };
+    }],
+    'substring-after': [2, 2, function (a, b) {
+      return function (env) {
+        var t = str(a(env)), p = str(b(env)), at = t.indexOf(p);
+        return at < 0 ? '' : t.slice(at + p.length);
+      };
+    }],
+    'normalize-space': [1, 1, unary(function (v) { return items(v).join(' '); })],
+    translate: [3, 3, function (a, b, c) { return function (env) { return translateText(a(env), b(env), c(env)); }; }],
+    'boolean-from-string': [1, 1, unary(function (v) { var t = str(v); return t === 'true' || t === '1'; })],
+    // Dates.
+    date: [1, 1, unary(dateOf)],
+    'decimal-date-time': [1, 1, unary(days)]
   };
 
   function arityProblem(name, spec, count) {
@@ -241,7 +409,8 @@
 
   // --- tokenizer -----------------------------------------------------------------------
   var TOKEN = new RegExp('([ \\t\\r\\n]+)|([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)|(\'[^\']*\'|"[^"]*")' +
-    '|(\\$\\{[A-Za-z_][A-Za-z0-9_.\\-]*\\})|([A-Za-z_][A-Za-z0-9_.\\-]*)|(!=|<=|>=|[=<>+\\-*(),.])', 'y');
+    '|(\\$\\{[^\\s{}$0-9.\\-][^\\s{}$]*\\})|([A-Za-z_][A-Za-z0-9_.\\-]*(?:::[A-Za-z_][A-Za-z0-9_.\\-]*)?)' +
+    '|(!=|<=|>=|\\.\\.|[=<>+\\-*(),.])', 'y');
   var KINDS = ['', 'space', 'number', 'string', 'ref', 'name', 'op']; // TOKEN's groups
   var LEXICAL_ERRORS = { "'": 'unterminated string', '"': 'unterminated string', $: 'invalid reference' };
   var UNPRINTABLE = /[\\'\x00-\x1f\x7f-\xa0\xad\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]/g;
@@ -358,6 +527,12 @@
     function call(name) {
       // The '(' is consumed; an unknown name fails before its arguments are read.
       if (!own(FUNCTIONS, name.text)) fail(text, 'unknown function ' + repr(name.text), name.position);
+      if (name.text === 'position') { // position(..): the number of the repeat entry
+        if (!accept('..')) unexpected(tokens[index]);
+        expectClose();
+        addOnce(functions, name.text);
+        return leaf(position);
+      }
       var spec = FUNCTIONS[name.text], args = argumentList();
       var problem = arityProblem(name.text, spec, args.length);
       if (problem) fail(text, problem, name.position);
@@ -377,7 +552,8 @@
     if (tokens[index].kind !== 'end') unexpected(tokens[index]);
     function evaluate(env) {
       env = env || {};
-      return run({ answers: env.answers || {}, current: env.current, today: env.today, row: env.row });
+      return run({ answers: env.answers || {}, current: env.current, today: env.today, row: env.row,
+        position: env.position });
     }
     return {
       source: text, references: references, columns: columns, usesCurrent: usesCurrent, functions: functions,
@@ -389,6 +565,7 @@
   return {
     parse: parse,
     ExpressionError: ExpressionError,
+    NodeSet: NodeSet,
     toNumber: function (raw) { return num(value(raw)); },
     toString: function (raw) { return str(value(raw)); },
     toBoolean: function (raw) { return bool(value(raw)); }
