@@ -7,6 +7,7 @@ becomes a new version, and the older versions stay as they were.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from surveyapp.questionnaire import Questionnaire as Form
 from surveyapp.questionnaire import checksum, from_definition, load_file, to_definition
 from surveyapp.questionnaire.messages import pick
 from surveyapp.questionnaire.types import get as question_type
+from surveyapp.questionnaire.xlsform_writer import write_xlsform
+from surveyapp.questionnaire.yaml_writer import dump_yaml
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,39 @@ def import_file(path: str | Path) -> Imported:
     """Load, validate and import one file (raises QuestionnaireError when bad)."""
     path = Path(path)
     return import_form(load_file(path), path.name)
+
+
+EXPORT_FORMATS = ("xlsx", "yaml")
+
+
+class NotFound(LookupError):
+    """No such questionnaire, or no such version of it."""
+
+
+def version_form(form_id: str, number: int | None = None) -> Form:
+    """Version ``number`` of a questionnaire (the current one by default) as the model.
+
+    :raises NotFound: with a sentence saying what is missing.
+    """
+    questionnaire = find(form_id)
+    if questionnaire is None or questionnaire.current_version is None:
+        raise NotFound(f"没有问卷“{form_id}” (no questionnaire {form_id})")
+    version = questionnaire.current_version if number is None else next(
+        (v for v in questionnaire.versions if v.number == number), None)
+    if version is None:
+        numbers = ", ".join(str(v.number) for v in sorted(questionnaire.versions, key=lambda v: v.number))
+        raise NotFound(f"问卷“{form_id}”没有第{number}版，现有版本：{numbers} (no version {number}; versions: {numbers})")
+    return from_definition(version.definition)
+
+
+def export_form(form_id: str, fmt: str, number: int | None = None) -> bytes:
+    """A version written as an XLSForm workbook or a YAML file that imports back unchanged."""
+    form = version_form(form_id, number)
+    if fmt == "yaml":
+        return dump_yaml(form).encode("utf-8")
+    buffer = io.BytesIO()
+    write_xlsform(form, buffer)
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

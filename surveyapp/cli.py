@@ -27,7 +27,7 @@ from surveyapp.models.researcher import ROLES
 from surveyapp.analysis.plan import load_plan_file
 from surveyapp.questionnaire import QuestionnaireError, load_file
 from surveyapp.questionnaire.errors import Problem
-from surveyapp.questionnaire.loader import PLAN_SUFFIX, plan_files, questionnaire_files
+from surveyapp.questionnaire.loader import PLAN_SUFFIX, check_file, plan_files, questionnaire_files
 
 questionnaire_cli = AppGroup("questionnaire", help="Check, import and list questionnaires.")
 user_cli = AppGroup("user", help="Researcher accounts and API tokens.")
@@ -56,7 +56,7 @@ def check(files: tuple[str, ...], lang: str) -> None:
     bad = 0
     for name in files:
         try:
-            click.echo(_check_one(Path(name)))
+            click.echo(_check_one(Path(name), lang))
         except QuestionnaireError as exc:
             bad += 1
             click.echo(exc.report(lang), err=True)
@@ -64,11 +64,16 @@ def check(files: tuple[str, ...], lang: str) -> None:
         sys.exit(1)
 
 
-def _check_one(path: Path) -> str:
+def _check_one(path: Path, lang: str) -> str:
     """Check a questionnaire file, or an analysis plan against the questionnaire beside it."""
     if not path.name.lower().endswith(PLAN_SUFFIX):
-        form = load_file(path)
-        return f"OK {path}: {form.form_id}, {len(form.questions())} questions, languages {', '.join(form.languages)}"
+        built = check_file(path)
+        form = built.questionnaire
+        lines = [f"OK {path}: {form.form_id}, {len(form.questions())} questions"
+                 + (f", {len(form.repeats())} repeat groups" if form.repeats() else "")
+                 + f", languages {', '.join(form.languages)}"]
+        lines += [f"  注意 (notice): {notice.text(lang)}" for notice in built.notices]
+        return "\n".join(lines)
     stem = studies.plan_form_id(path)
     beside = [p for p in questionnaire_files(path.parent) if p.stem == stem]
     if not beside:
@@ -113,6 +118,22 @@ def import_(paths: tuple[str, ...], lang: str) -> None:
         click.echo(report, err=True)
     if failures:
         sys.exit(1)
+
+
+@questionnaire_cli.command("export")
+@click.argument("form_id")
+@click.option("--version", "number", type=int, help="Version number (default: the current version).")
+@click.option("--format", "fmt", type=click.Choice(catalogue.EXPORT_FORMATS), default="xlsx", show_default=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True), help="File to write.")
+@needs_database
+def export_questionnaire(form_id: str, number: int | None, fmt: str, output: str) -> None:
+    """Write a questionnaire version as an XLSForm workbook or a YAML file (it imports back unchanged)."""
+    try:
+        data = catalogue.export_form(form_id, fmt, number)
+    except catalogue.NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    Path(output).write_bytes(data)
+    click.echo(f"{output}: {form_id} ({fmt})")
 
 
 @questionnaire_cli.command("list")

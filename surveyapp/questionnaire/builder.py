@@ -210,8 +210,9 @@ class _Builder:
             label = {self.language: value}
         self.note_media(row)
         skip = {"list_name", "name", "label", "exclusive", "media", "image", "audio", "video", "big-image"}
-        columns = {k: str(v) for k, v in row.cells.items() if k not in skip and v not in (None, "", {})
-                   and not isinstance(v, dict)}
+        # Extra columns serve choice filters, which name them as XML names: no spaces.
+        columns = {k.strip().replace(" ", "_"): str(v) for k, v in row.cells.items()
+                   if k not in skip and v not in (None, "", {}) and not isinstance(v, dict)}
         return Choice(value, label, self.flag(row, "exclusive"), columns)
 
     # --- loops (begin loop over LIST): one group per choice ------------------
@@ -370,7 +371,7 @@ class _Builder:
         if spec.meta not in TIMING_META:
             self.private.append((row.location, spec.meta))
         # Kept so that expressions may name it; a private field is always empty and never stored.
-        return [Question(name=name, type=spec.meta if spec.meta in TIMING_META else "private", location=row.location)]
+        return [Question(name=name, type=spec.meta, location=row.location)]
 
     def note_media(self, row: Row) -> None:
         """Images, audio and video beside texts are not shown: said once per file."""
@@ -500,7 +501,7 @@ class _Builder:
                          value=question.default, detail=_plain(exc))
 
 
-NO_ROW_TYPES = frozenset({"calculate", "hidden", "start", "end", "today", "private"})
+NO_ROW_TYPES = frozenset({"calculate", "hidden", *TIMING_META, *PRIVATE_META})
 """Types that take no place in a matrix (nothing is shown for them)."""
 
 NOTICE_CODES = frozenset({"missing_filter_column"})

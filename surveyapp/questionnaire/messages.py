@@ -25,7 +25,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_type": {"zh": "未知的题型“{type}”", "en": "unknown type '{type}'"},
     "unsupported_feature": {"zh": "暂不支持{feature}", "en": "{feature} is not supported"},
     "private_metadata": {
-        "zh": "元数据{fields}不会被采集（匿名调查，保护隐私）；start、end、today 取自答卷本身的开始和提交时间",
+        "zh": "元数据 {fields} 不会被采集（匿名调查，保护隐私）；start、end、today 取自答卷本身的开始和提交时间",
         "en": "metadata {fields} is never collected (responses are anonymous); start, end and today come "
               "from the response's own start and submission times",
     },

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from surveyapp.questionnaire.schema import Choice, Question
+from surveyapp.questionnaire.vocabulary import PRIVATE_META, TIMING_META
 
 SHORT_TEXT_LIMIT = 500
 LONG_TEXT_LIMIT = 2000
@@ -102,15 +103,18 @@ class Timing(QuestionType):
     answerable = False
 
 
-for _name in ("start", "end", "today"):
+for _name in TIMING_META:
     register(_name)(type(f"Timing_{_name}", (Timing,), {}))
 
 
-@register("private")
 class Private(QuestionType):
     """Device or person metadata (deviceid, phonenumber, username …): accepted, never collected."""
 
     answerable = False
+
+
+for _name in PRIVATE_META:
+    register(_name)(type(f"Private_{_name}", (Private,), {}))
 
 
 @register("text")

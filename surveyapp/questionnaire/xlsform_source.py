@@ -25,7 +25,7 @@ from pyxform.survey import Survey
 from pyxform.xls2json_backends import Definition, SupportedFileTypes, definition_to_dict
 
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
-from surveyapp.questionnaire.raw import TRANSLATABLE, RawForm, Row, normalise_cells
+from surveyapp.questionnaire.raw import TRANSLATABLE, RawForm, Row, language_code, normalise_cells
 
 SUFFIXES = tuple(t.value for t in SupportedFileTypes)
 _MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00")
@@ -38,6 +38,9 @@ _NESTED = {
     "calculate": "calculation", "readonly": "readonly", "appearance": "appearance",
     "jr:count": "repeat_count",
 }
+TRANSLATED_TITLE = "translated_title"
+"""Settings column of the title in other languages (``translated_title::English (en)``):
+pyxform cannot take a translated ``form_title`` and ignores this one."""
 _SETTINGS = {constants.ID_STRING: "form_id", constants.TITLE: "title"}
 # pyxform turns “curly” quotes into straight ones, which expressions typed in a word processor
 # need; Chinese texts keep theirs. They travel through pyxform as private-use characters.
@@ -92,6 +95,10 @@ class _Reader:
         settings_rows = self.rows("settings", aliases.settings_header, set(Survey.get_slot_names()))
         settings = settings_rows[0] if settings_rows else Row("sheet 'settings' row 2", {})
         settings.cells = {_SETTINGS.get(k, k.lower()): v for k, v in settings.cells.items()}
+        translated = settings.cells.pop(TRANSLATED_TITLE, None)
+        if isinstance(translated, dict):
+            title = settings.cells.get("title")
+            settings.cells["title"] = {**(title if isinstance(title, dict) else {"default": title}), **{language_code(k): v for k, v in translated.items()}}
         form = RawForm(source=self.source, settings=settings)
         form.study = {k[len(STUDY_PREFIX):]: v for k, v in settings.cells.items() if k.startswith(STUDY_PREFIX)}
         form.study_location = settings.location

@@ -1,26 +1,23 @@
 """Write a ``Questionnaire`` as an XLSForm workbook (.xlsx) with openpyxl.
 
-The workbook loads back to an equal model (``load_file(xlsx) == load_file(yaml)``)
-and is also an ordinary XLSForm that pyxform accepts:
+The workbook loads back to the same questionnaire (same checksum) and is an
+ordinary XLSForm that pyxform converts:
 
-- sheet ``survey``: flat ``begin_group``/``end_group`` rows, ``select_one L or_other``
-  types (the generated ``NAME_other`` rows are left out: ``or_other`` recreates them),
-  ``required`` as ``yes`` or an expression;
+- sheet ``survey``: flat ``begin_group``/``end_group`` and ``begin_repeat``/``end_repeat``
+  rows, ``select_one L or_other`` types (the generated ``NAME_other`` rows are left out:
+  ``or_other`` recreates them), ``required`` as ``yes`` or an expression;
 - sheet ``choices``: every list, ``exclusive`` and filter columns, then the channels
   as the list named ``channels``;
-- sheet ``settings``: title, form_id, version, default_language, allow_multiple and
-  the ``study_*`` columns.
+- sheet ``settings``: title, form_id, version, default_language, allow_multiple,
+  allow_choice_duplicates and the ``study_*`` columns.
 
 Translated columns are named ``label::Chinese (zh)``: the reader takes the code in
-parentheses, pyxform takes the whole ``Chinese (zh)`` as the language name.
-
-Command line: ``python -m surveyapp.questionnaire.xlsform_writer IN.yaml OUT.xlsx``.
+parentheses, pyxform takes the whole ``Chinese (zh)`` as the language name. A title in
+other languages goes in ``translated_title::English (en)`` columns, which pyxform ignores.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +25,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from surveyapp.questionnaire.schema import Choice, Group, Item, Question, Questionnaire, Study, Text
-from surveyapp.questionnaire.xlsform_source import CHANNEL_LIST, STUDY_PREFIX
+from surveyapp.questionnaire.rows import (
+    PLAIN_COLUMNS, TEXT_COLUMNS, Cells, choice_cells, settings_cells, study_cells, survey_cells,
+)
+from surveyapp.questionnaire.schema import Questionnaire, Text
+from surveyapp.questionnaire.xlsform_source import CHANNEL_LIST, STUDY_PREFIX, TRANSLATED_TITLE
 
 LANGUAGE_NAMES = {
     "zh": "Chinese", "en": "English", "bo": "Tibetan", "ug": "Uyghur", "mn": "Mongolian",
@@ -37,12 +37,7 @@ LANGUAGE_NAMES = {
     "fr": "French", "es": "Spanish", "de": "German", "pt": "Portuguese", "ar": "Arabic",
     "vi": "Vietnamese",
 }
-SURVEY_TEXTS = ("label", "hint", "constraint_message", "required_message")
-SURVEY_CELLS = ("required", "relevant", "constraint", "choice_filter", "calculation", "default",
-                "appearance")
-STUDY_FIELDS = tuple(Study.__dataclass_fields__)
-
-Cells = dict[str, Any]
+END = {"begin_group": "end_group", "begin_repeat": "end_repeat"}
 
 
 def language_header(column: str, language: str) -> str:
@@ -56,69 +51,32 @@ def text_cells(column: str, text: Text) -> Cells:
     return {language_header(column, lang): value for lang, value in text.items() if value}
 
 
-# --- survey sheet ------------------------------------------------------------
-
-def generated_names(q: Questionnaire) -> set[str]:
-    """Names of the text questions that ``or_other`` adds (not written: they regenerate)."""
-    return {f"{question.name}_other" for question in q.questions() if question.or_other}
-
-
-def question_type(question: Question) -> str:
-    """The XLSForm type cell: ``select_one L``, ``select_multiple L or_other``, ``integer``..."""
-    parts = [question.type, question.list_name or "", "or_other" if question.or_other else ""]
-    return " ".join(part for part in parts if part)
-
-
-def question_row(question: Question) -> Cells:
-    """The survey row of one question."""
-    cells: Cells = {"type": question_type(question), "name": question.name}
-    for column in SURVEY_TEXTS:
-        cells.update(text_cells(column, getattr(question, column)))
-    for column in SURVEY_CELLS:
-        cells[column] = getattr(question, column)
-    if question.required == "true()":
-        cells["required"] = "yes"
-    return cells
-
-
-def group_rows(group: Group, skip: set[str]) -> Iterator[Cells]:
-    """A group as begin_group, its children, and end_group."""
-    begin: Cells = {"type": "begin_group", "name": group.name, **text_cells("label", group.label),
-                    "relevant": group.relevant, "appearance": group.appearance}
-    yield begin
-    yield from survey_rows(group.children, skip)
-    yield {"type": "end_group", "name": group.name}
-
-
-def survey_rows(items: Iterable[Item], skip: set[str]) -> Iterator[Cells]:
-    """Flat survey rows of ``items`` in document order, leaving out ``skip`` names."""
-    for item in items:
-        if isinstance(item, Group):
-            yield from group_rows(item, skip)
-        elif item.name not in skip:
-            yield question_row(item)
+def flat_rows(rows: Iterable[Cells]) -> Iterator[Cells]:
+    """Nested rows as XLSForm's flat rows, texts spread over their language columns."""
+    for row in rows:
+        cells = {key: value for key, value in row.items() if key != "children" and key not in TEXT_COLUMNS}
+        for column in TEXT_COLUMNS:
+            cells.update(text_cells(column, row.get(column, {})))
+        yield cells
+        if "children" in row:
+            yield from flat_rows(row["children"])
+            yield {"type": END[row["type"]], "name": row["name"]}
 
 
 def survey_headers(q: Questionnaire) -> list[str]:
     """Survey columns: type, name, the texts in every language, then the rest."""
-    texts = [language_header(column, lang) for column in SURVEY_TEXTS for lang in q.languages]
-    return ["type", "name", *texts, *SURVEY_CELLS]
-
-
-# --- choices sheet -----------------------------------------------------------
-
-def choice_row(list_name: str, choice: Choice) -> Cells:
-    """The choices row of one option, with its filter columns."""
-    cells: Cells = {"list_name": list_name, "name": choice.value, **text_cells("label", choice.label)}
-    if choice.exclusive:
-        cells["exclusive"] = "yes"
-    cells.update(choice.columns)
-    return cells
+    texts = [language_header(column, lang) for column in TEXT_COLUMNS for lang in q.languages]
+    return ["type", "name", *texts, "repeat_count", *PLAIN_COLUMNS]
 
 
 def choice_rows(q: Questionnaire) -> list[Cells]:
     """Every option of every list, then the channels as the ``channels`` list."""
-    rows = [choice_row(name, choice) for name, choices in q.choices.items() for choice in choices]
+    rows = []
+    for name, choices in q.choices.items():
+        for choice in choices:
+            cells = choice_cells(choice)
+            rows.append({"list_name": name, **{k: v for k, v in cells.items() if k != "label"},
+                         **text_cells("label", cells.get("label", {}))})
     rows += [{"list_name": CHANNEL_LIST, "name": channel.code, **text_cells("label", channel.label)}
              for channel in q.channels]
     return rows
@@ -134,20 +92,15 @@ def choice_headers(q: Questionnaire, rows: list[Cells]) -> list[str]:
     return headers
 
 
-# --- settings sheet ----------------------------------------------------------
-
 def settings_row(q: Questionnaire) -> Cells:
-    """The single settings row: title, ids, languages, and the study metadata."""
+    """The single settings row: title, ids, languages, flags and the study metadata."""
     cells: Cells = {"form_title": q.title.get(q.default_language)}
-    cells.update({language_header("form_title", lang): text for lang, text in q.title.items()
+    cells.update({language_header(TRANSLATED_TITLE, lang): text for lang, text in q.title.items()
                   if lang != q.default_language})
-    cells.update({"form_id": q.form_id, "version": q.version, "default_language": q.default_language,
-                  "allow_multiple": "yes" if q.allow_multiple else None})
-    cells.update({STUDY_PREFIX + name: getattr(q.study, name) for name in STUDY_FIELDS})
+    cells.update(settings_cells(q))
+    cells.update({STUDY_PREFIX + name: value for name, value in study_cells(q).items()})
     return cells
 
-
-# --- workbook ----------------------------------------------------------------
 
 def fill_sheet(sheet: Worksheet, headers: list[str], rows: Iterable[Cells]) -> None:
     """Write a header row and one row per dict; columns no row uses are dropped."""
@@ -163,11 +116,9 @@ def fill_sheet(sheet: Worksheet, headers: list[str], rows: Iterable[Cells]) -> N
     sheet.freeze_panes = "A2"
 
 
-def write_xlsform(q: Questionnaire, path: str | Path) -> None:
-    """Write ``q`` as an XLSForm workbook at ``path`` (sheets survey, choices, settings).
+def write_xlsform(q: Questionnaire, path: str | Path | Any) -> None:
+    """Write ``q`` as an XLSForm workbook at ``path`` (a path or a binary file object).
 
-    :param q: a loaded questionnaire; its generated ``NAME_other`` questions are not written.
-    :param path: where the .xlsx file goes (overwritten).
     :raises ValueError: if a choice list is called ``channels`` (that name holds the channels).
     """
     if CHANNEL_LIST in q.choices:
@@ -175,34 +126,9 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     book = Workbook()
     survey = book.active
     survey.title = "survey"
-    fill_sheet(survey, survey_headers(q), survey_rows(q.items, generated_names(q)))
+    fill_sheet(survey, survey_headers(q), flat_rows(survey_cells(q)))
     rows = choice_rows(q)
     fill_sheet(book.create_sheet("choices"), choice_headers(q, rows), rows)
     settings = settings_row(q)
     fill_sheet(book.create_sheet("settings"), list(settings), [settings])
-    book.save(str(path))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Convert a questionnaire file (YAML or XLSForm) to an XLSForm workbook."""
-    from surveyapp.questionnaire import QuestionnaireError, load_file
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("source", help="questionnaire file (.yaml, .yml or .xlsx)")
-    parser.add_argument("target", help="the .xlsx file to write")
-    args = parser.parse_args(argv)
-    try:
-        q = load_file(args.source)
-    except QuestionnaireError as exc:
-        print(exc.report(), file=sys.stderr)
-        return 1
-    write_xlsform(q, args.target)
-    if len(q.title) > 1:
-        print("warning: the title is translated; pyxform and ODK cannot read form_title::<language> "
-              "columns (our loader can)", file=sys.stderr)
-    print(f"{args.target}: {len(q.questions())} questions, {len(q.choices)} choice lists")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    book.save(path if not isinstance(path, Path) else str(path))

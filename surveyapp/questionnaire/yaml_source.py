@@ -16,7 +16,7 @@ ROW_KEYS = {"type", "name", "label", "hint", "required", "required_message", "re
             "constraint_message", "choice_filter", "calculation", "default", "appearance", "repeat_count",
             "parameters"}
 
-TOP_LEVEL = {"form_id", "title", "version", "default_language", "allow_multiple",
+TOP_LEVEL = {"form_id", "title", "version", "default_language", "allow_multiple", "allow_choice_duplicates",
              "study", "channels", "survey", "choices"}
 
 

@@ -16,7 +16,7 @@ from surveyapp.questionnaire.compiled import Compiled, compile_questionnaire
 from surveyapp.questionnaire.loader import questionnaire_files
 from surveyapp.questionnaire.schema import Group
 from surveyapp.questionnaire.validate import validate
-from surveyapp.questionnaire.xlsform_writer import main, write_xlsform
+from surveyapp.questionnaire.xlsform_writer import write_xlsform
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "questionnaires"
@@ -270,7 +270,7 @@ def test_writer_columns_and_settings(tmp_path):
     survey = dict(zip(sheets["survey"][0], sheets["survey"][1]))
     assert survey["label::Chinese (zh)"] == "我同意" and survey["required"] == "yes"
     settings = dict(zip(*sheets["settings"]))
-    assert settings["form_title"] == "小问卷" and settings["form_title::English (en)"] == "Tiny survey"
+    assert settings["form_title"] == "小问卷" and settings["translated_title::English (en)"] == "Tiny survey"
     assert settings["allow_multiple"] == "yes" and settings["study_sampling"] == "quota"
     assert ["channels", "c1", "一社区", "Community 1"] == [v for v in sheets["choices"][-1] if v]
 
@@ -283,29 +283,10 @@ def test_text_starting_with_equals_is_not_a_formula(tmp_path):
 
 
 def test_pyxform_accepts_what_the_writer_makes(tmp_path):
-    """Does pyxform convert what the writer makes of the tiny example (title in one language)?"""
-    source = tmp_path / "tiny.yaml"
-    source.write_text(TINY.replace("title: {zh: 小问卷, en: Tiny survey}", "title: 小问卷"), encoding="utf-8")
+    """Does pyxform convert what the writer makes of the tiny example, translated title included?"""
     target = tmp_path / "tiny.xlsx"
-    write_xlsform(load_file(source), target)
+    write_xlsform(load_text(TINY, "tiny.yaml"), target)
     xls2xform.convert(xlsform=str(target), validate=False)
-
-
-def test_command_line(tmp_path, capsys):
-    """Does `python -m surveyapp.questionnaire.xlsform_writer IN OUT` write a loadable workbook?"""
-    target = tmp_path / "out.xlsx"
-    assert main([str(YAML_FILE), str(target)]) == 0
-    assert load_file(target) == load_file(YAML_FILE)
-    assert "out.xlsx" in capsys.readouterr().out
-
-
-def test_command_line_reports_problems(tmp_path, capsys):
-    """Does the command print the loader's problems and fail on a bad file?"""
-    source = tmp_path / "bad.yaml"
-    source.write_text("survey:\n  - {type: integer}\n", encoding="utf-8")
-    assert main([str(source), str(tmp_path / "bad.xlsx")]) == 1
-    assert "bad.yaml" in capsys.readouterr().err
-    assert not (tmp_path / "bad.xlsx").exists()
 
 
 def test_writer_refuses_a_choice_list_called_channels(tmp_path):
