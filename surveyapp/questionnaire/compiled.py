@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from surveyapp.questionnaire.expressions import EXTERNAL_FUNCTIONS, Expression, ExpressionError, parse
+from surveyapp.questionnaire.expressions import Expression, ExpressionError, parse
+from surveyapp.questionnaire.xpath_functions import EXTERNAL_FUNCTIONS
 from surveyapp.questionnaire.schema import Choice, Group, Question, Questionnaire, Repeat, walk_all
 
 COLUMNS = ("relevant", "required", "constraint", "choice_filter", "calculation")

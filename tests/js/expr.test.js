@@ -86,7 +86,7 @@ test('shared invalid vectors fail to parse', async (t) => {
 test('the vectors cover every function the evaluator knows', () => {
   const used = new Set();
   VALID.forEach((v) => parse(v.expr).functions.forEach((name) => used.add(name)));
-  const python = fs.readFileSync(path.join(ROOT, 'surveyapp', 'questionnaire', 'expressions.py'), 'utf8');
+  const python = fs.readFileSync(path.join(ROOT, 'surveyapp', 'questionnaire', 'xpath_functions.py'), 'utf8');
   const table = python.slice(python.indexOf('_FUNCTIONS: dict'));
   const known = [...table.slice(0, table.indexOf('\n}\n')).matchAll(/^ {4}"([a-z0-9-]+)": _Function/gm)].map((m) => m[1]);
   assert.deepEqual([...used].sort(), known.sort());

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveyapp.questionnaire.expressions import _FUNCTIONS, NodeSet
+from surveyapp.questionnaire.expressions import NodeSet
+from surveyapp.questionnaire.xpath_functions import _FUNCTIONS
 from surveyapp.questionnaire.expressions import (
     Env, Expression, ExpressionError, parse, to_boolean, to_number, to_string,
 )
