@@ -19,10 +19,11 @@ from pyxform.parsing.parameters import parse as parse_parameters
 from surveyapp.questionnaire import types
 from surveyapp.questionnaire.compiled import analyse
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
+from surveyapp.questionnaire.loops import REFERENCE, expand_loops
 from surveyapp.questionnaire.messages import FEATURES, message
-from surveyapp.questionnaire.raw import TRANSLATABLE, RawForm, Row, language_code
+from surveyapp.questionnaire.raw import RawForm, Row, language_code
 from surveyapp.questionnaire.schema import (
-    SAMPLING_TYPES, Channel, Choice, Group, Item, Question, Questionnaire, Repeat, Study, Text, groups, repeats,
+    SAMPLING_TYPES, Channel, Choice, Group, Item, Question, Questionnaire, Repeat, Study, Text, repeats,
     walk_all,
 )
 from surveyapp.questionnaire.vocabulary import NAME, PRIVATE_META, TIMING_META, TypeSpec, parse_type, settings_type
@@ -33,8 +34,6 @@ FALSE_WORDS = {"no", "false", "false()", "0"}
 OTHER_LABEL = {"zh": "其他", "en": "Other"}
 SPECIFY_LABEL = {"zh": "请注明", "en": "Please specify"}
 RANGE_DEFAULTS = {"start": "1", "end": "10", "step": "1"}
-_LOOP_FIELD = re.compile(r"%\((name|label)\)s")
-_REFERENCE = re.compile(r"\$\{([^}]*)\}")
 
 
 def is_flag(value: Any) -> bool:
@@ -107,7 +106,7 @@ class _Builder:
     def build(self) -> Built:
         choices = self.choices()
         survey = self.survey_settings(self.raw.survey)
-        items = self.items(self.expand_loops(survey, choices), choices)
+        items = self.items(expand_loops(survey, choices, self.problem), choices)
         settings = Row(self.raw.settings.location, self.settings)
         q = Questionnaire(
             form_id=self.form_id(), title=self.text(settings, "title"),
@@ -214,56 +213,6 @@ class _Builder:
         columns = {k.strip().replace(" ", "_"): str(v) for k, v in row.cells.items()
                    if k not in skip and v not in (None, "", {}) and not isinstance(v, dict)}
         return Choice(value, label, self.flag(row, "exclusive"), columns)
-
-    # --- loops (begin loop over LIST): one group per choice ------------------
-
-    def expand_loops(self, rows: list[Row], choices: dict) -> list[Row]:
-        """A loop over a choice list becomes one group per choice, as pyxform builds it.
-
-        The group of choice ``c`` is named ``LOOP_c`` and its questions ``NAME_c``;
-        ``%(name)s`` and ``%(label)s`` in their texts become the choice's value and label,
-        and ``${NAME}`` of a sibling in the loop refers to that choice's copy.
-        """
-        out: list[Row] = []
-        index = 0
-        while index < len(rows):
-            spec = parse_type(rows[index].get("type", ""))
-            if spec is None or spec.kind != "begin_loop":
-                out.append(rows[index])
-                index += 1
-                continue
-            end = self.loop_end(rows, index)
-            out.extend(self.loop_rows(rows[index], rows[index + 1:end], choices))
-            index = end + 1
-        return out
-
-    def loop_end(self, rows: list[Row], start: int) -> int:
-        depth = 0
-        for index in range(start, len(rows)):
-            spec = parse_type(rows[index].get("type", ""))
-            kind = spec.kind if spec else ""
-            depth += kind == "begin_loop"
-            depth -= kind == "end_loop"
-            if depth == 0:
-                return index
-        self.problem(rows[start].location, "unclosed_group", str(rows[start].get("name", "")),
-                     name=rows[start].get("name", ""))
-        return len(rows)
-
-    def loop_rows(self, begin: Row, body: list[Row], choices: dict) -> list[Row]:
-        list_name = parse_type(begin.get("type")).list_name
-        if list_name not in choices:
-            self.problem(begin.location, "unknown_list", str(begin.get("name", "")), list=list_name)
-            return []
-        names = {str(r.get("name")) for r in body if r.get("name")}
-        out = []
-        for choice in choices[list_name]:
-            head = {**begin.cells, "type": "begin_group", "name": f"{begin.get('name', 'loop')}_{choice.value}",
-                    "label": dict(choice.label) or {"default": choice.value}}
-            out.append(Row(begin.location, head))
-            out.extend(Row(r.location, _loop_cells(r.cells, choice, names)) for r in body)
-            out.append(Row(begin.location, {"type": "end_group"}))
-        return out
 
     # --- survey rows -------------------------------------------------------
 
@@ -483,7 +432,7 @@ class _Builder:
         for question, _ in walk_all(q.items):
             for column in ("label", "hint"):
                 texts = getattr(question, column)
-                for ref in sorted({r for text in texts.values() for r in _REFERENCE.findall(text)}):
+                for ref in sorted({r for text in texts.values() for r in REFERENCE.findall(text)}):
                     if ref not in names:
                         self.problem(question.location, "unknown_reference", question.name, column=column, ref=ref)
 
@@ -514,27 +463,6 @@ def all_groups(items: tuple[Item, ...]):
         if isinstance(item, (Group, Repeat)):
             yield item
             yield from all_groups(item.children)
-
-
-def _loop_cells(cells: dict[str, Any], choice: Choice, siblings: set[str]) -> dict[str, Any]:
-    """One loop body row for ``choice``: its name suffixed, its texts and references filled in."""
-    out = {}
-    for key, value in cells.items():
-        if key == "name" and value:
-            out[key] = f"{value}_{choice.value}"
-        elif key in TRANSLATABLE and isinstance(value, dict):
-            out[key] = {lang: _loop_text(text, choice, lang) for lang, text in value.items()}
-        elif isinstance(value, str):
-            out[key] = _REFERENCE.sub(lambda m: "${" + (f"{m.group(1)}_{choice.value}" if m.group(1) in siblings
-                                                        else m.group(1)) + "}", value)
-        else:
-            out[key] = value
-    return out
-
-
-def _loop_text(text: str, choice: Choice, language: str) -> str:
-    label = choice.label.get(language) or next(iter(choice.label.values()), choice.value)
-    return _LOOP_FIELD.sub(lambda m: choice.value if m.group(1) == "name" else label, text)
 
 
 def _both(first: str | None, second: str | None) -> str | None:
