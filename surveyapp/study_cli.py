@@ -81,7 +81,7 @@ def simulate_responses(form_id: str, count: int, seed: int, wave: str | None, ch
                        wave_shift: float | None, no_check: bool) -> None:
     """Store COUNT plausible simulated responses of FORM_ID (for demos and benchmarks).
 
-    Communities differ and later waves change by default (see surveyapp/simulate.py);
+    Communities differ and later waves change by default (see surveyapp/simulate/);
     --channel-shift and --wave-shift set the differences yourself."""
     from surveyapp import simulate
 
