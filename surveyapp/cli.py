@@ -24,7 +24,7 @@ from surveyapp.database import SCHEMA_ADVICE, schema_state
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire, Researcher
 from surveyapp.models.researcher import ROLES
-from surveyapp.analysis.plan import load_plan_file
+from surveyapp.analysis.plan_file import load_plan_file
 from surveyapp.questionnaire import QuestionnaireError, load_file
 from surveyapp.questionnaire.errors import Problem
 from surveyapp.questionnaire.loader import PLAN_SUFFIX, check_file, plan_files, questionnaire_files

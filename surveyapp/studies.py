@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from surveyapp import catalogue
-from surveyapp.analysis.plan import Plan, WaveSpec, load_plan_file, parse_day, plan_from_definition
+from surveyapp.analysis.plan import Plan, WaveSpec, plan_from_definition
+from surveyapp.analysis.plan_file import load_plan_file, parse_day
 from surveyapp.extensions import db
 from surveyapp.models import AdminInput, Questionnaire, Wave
 from surveyapp.questionnaire import from_definition

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from surveyapp.analysis.plan import build_plan, load_plan_file, plan_from_definition
+from surveyapp.analysis.plan import plan_from_definition
+from surveyapp.analysis.plan_file import build_plan, load_plan_file
 from surveyapp.questionnaire import QuestionnaireError, load_file
 from surveyapp.questionnaire.yaml_source import parse_document
 

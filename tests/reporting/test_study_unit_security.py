@@ -16,7 +16,7 @@ import re
 import pytest
 
 from surveyapp import reports, responses, simulate, studies
-from surveyapp.analysis.plan import load_plan_file
+from surveyapp.analysis.plan_file import load_plan_file
 from surveyapp.questionnaire import load_file
 from surveyapp.reporting.document import ItemList
 from tests.builders import import_file
