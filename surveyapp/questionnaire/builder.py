@@ -17,7 +17,7 @@ from pyxform.errors import PyXFormError
 from pyxform.parsing.parameters import parse as parse_parameters
 
 from surveyapp.questionnaire import types
-from surveyapp.questionnaire.compiled import analyse
+from surveyapp.questionnaire.compiled import analyse, containers
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
 from surveyapp.questionnaire.loops import REFERENCE, expand_loops
 from surveyapp.questionnaire.messages import FEATURES, message
@@ -33,7 +33,6 @@ TRUE_WORDS = {"yes", "true", "true()", "1"}
 FALSE_WORDS = {"no", "false", "false()", "0"}
 OTHER_LABEL = {"zh": "其他", "en": "Other"}
 SPECIFY_LABEL = {"zh": "请注明", "en": "Please specify"}
-RANGE_DEFAULTS = {"start": "1", "end": "10", "step": "1"}
 
 
 def is_flag(value: Any) -> bool:
@@ -340,7 +339,7 @@ class _Builder:
             given = parse_parameters(str(row.get("parameters") or ""), 0)
         except PyXFormError:
             given = None
-        values = {**RANGE_DEFAULTS, **{k: v for k, v in (given or {}).items() if k in RANGE_DEFAULTS}}
+        values = {**types.RANGE_DEFAULTS, **{k: v for k, v in (given or {}).items() if k in types.RANGE_DEFAULTS}}
         try:
             numbers = {k: Decimal(v) for k, v in values.items()}
             ok = given is not None and numbers["step"] != 0 and all(n.is_finite() for n in numbers.values())
@@ -404,7 +403,7 @@ class _Builder:
     def check_questions(self, q: Questionnaire) -> None:
         seen: dict[str, str] = {}
         everything = [question for question, _ in walk_all(q.items)]
-        named = [*all_groups(q.items), *everything]
+        named = [*containers(q.items), *everything]
         generated = {f"{question.name}_other" for question in everything if question.or_other}
         for item in sorted(named, key=lambda i: _row_order(i.location)):
             if item.name in generated and item.name in seen:
@@ -455,14 +454,6 @@ NO_ROW_TYPES = frozenset({"calculate", "hidden", *TIMING_META, *PRIVATE_META})
 
 NOTICE_CODES = frozenset({"missing_filter_column"})
 """Expression findings that pyxform accepts and that only mislead (a filter on a column the list lacks)."""
-
-
-def all_groups(items: tuple[Item, ...]):
-    """Every group and repeat, inside repeats too."""
-    for item in items:
-        if isinstance(item, (Group, Repeat)):
-            yield item
-            yield from all_groups(item.children)
 
 
 def _both(first: str | None, second: str | None) -> str | None:

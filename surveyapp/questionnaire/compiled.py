@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from surveyapp.questionnaire.expressions import Expression, ExpressionError, parse
-from surveyapp.questionnaire.xpath_functions import EXTERNAL_FUNCTIONS
+from surveyapp.questionnaire.messages import FEATURES
 from surveyapp.questionnaire.schema import Choice, Group, Question, Questionnaire, Repeat, walk_all
+from surveyapp.questionnaire.xpath_functions import EXTERNAL_FUNCTIONS
 
 COLUMNS = ("relevant", "required", "constraint", "choice_filter", "calculation")
 GRAPH_COLUMNS = ("relevant", "required", "choice_filter", "calculation")
@@ -38,18 +39,12 @@ class Compiled:
     expressions: dict[tuple[str, str], Expression]
     conditions: dict[str, tuple[Expression, ...]]
     options: dict[str, dict[str, Choice]]
-    steps: tuple[Question | Repeat, ...] = ()
-    entry_order: dict[str, tuple[Question, ...]] | None = None
-    repeat_of: dict[str, str] | None = None
-    """question name -> the repeat it belongs to."""
+    steps: tuple[Question | Repeat, ...]
+    entry_order: dict[str, tuple[Question, ...]]
 
     def expression(self, name: str, column: str) -> Expression | None:
         """The parsed ``column`` expression of question ``name``, if it has one."""
         return self.expressions.get((name, column))
-
-    def repeat(self, name: str) -> Repeat | None:
-        """The repeat group called ``name``."""
-        return next((r for r in self.questionnaire.repeats() if r.name == name), None)
 
 
 def containers(items) -> Iterator[Group | Repeat]:
@@ -157,7 +152,6 @@ class _Analysis:
 
 
 def _feature(function: str) -> dict[str, str]:
-    from surveyapp.questionnaire.messages import FEATURES
     return FEATURES.get(function, {"zh": f"{function}()", "en": f"{function}()"})
 
 
@@ -261,4 +255,4 @@ def compile_questionnaire(q: Questionnaire) -> Compiled:
     steps = evaluation_order([item for item, _ in _level(q.items)], graph, unit_of)
     entry_order = {r.name: evaluation_order([x for x, _ in _level(r.children)], graph, {}) for r in q.repeats()}
     order = tuple(step for step in steps if isinstance(step, Question))
-    return Compiled(q, order, parsed, conditions, options, steps, entry_order, unit_of)
+    return Compiled(q, order, parsed, conditions, options, steps, entry_order)

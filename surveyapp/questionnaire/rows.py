@@ -7,10 +7,10 @@ what either writer makes of these rows gives the same questionnaire (same checks
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from surveyapp.questionnaire.schema import Choice, Group, Item, Question, Questionnaire, Repeat, Study
+from surveyapp.questionnaire.schema import Choice, Group, Item, Question, Questionnaire, Repeat, Study, walk_all
 
 TEXT_COLUMNS = ("label", "hint", "constraint_message", "required_message")
 PLAIN_COLUMNS = ("required", "relevant", "constraint", "choice_filter", "calculation", "default",
@@ -22,15 +22,7 @@ Cells = dict[str, Any]
 
 def generated_names(q: Questionnaire) -> set[str]:
     """Names of the text questions that ``or_other`` adds (not written: they regenerate)."""
-    return {f"{question.name}_other" for question, _ in _all_questions(q.items) if question.or_other}
-
-
-def _all_questions(items: Iterable[Item]) -> Iterator[tuple[Question, Any]]:
-    for item in items:
-        if isinstance(item, (Group, Repeat)):
-            yield from _all_questions(item.children)
-        else:
-            yield item, None
+    return {f"{question.name}_other" for question, _ in walk_all(q.items) if question.or_other}
 
 
 def question_type(question: Question) -> str:

@@ -191,13 +191,16 @@ class DateTime(QuestionType):
         return f"{found.group(1)}T{found.group(2)}{found.group(3) or ''}"
 
 
+RANGE_DEFAULTS = {"start": "1", "end": "10", "step": "1"}
+"""A range's parameters when the row leaves them out (pyxform's defaults)."""
+
+
 @register("range")
 class Range(QuestionType):
     """A number from ``start`` to ``end`` in steps of ``step`` (the question's parameters)."""
 
     def clean(self, question, raw, allowed=None):
-        start, end, step = (float(question.parameters.get(k, d)) for k, d in
-                            (("start", 1), ("end", 10), ("step", 1)))
+        start, end, step = (float(question.parameters.get(k, RANGE_DEFAULTS[k])) for k in ("start", "end", "step"))
         integral = all(float(v).is_integer() for v in (start, end, step))
         value = (Integer if integral else Decimal).clean(self, question, raw)
         low, high = min(start, end), max(start, end)

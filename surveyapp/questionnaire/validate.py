@@ -72,7 +72,7 @@ def validate(compiled: Compiled, answers: Any, today: str | None = None,
         return Validation({}, [FieldError("answers", "answers_not_object")])
     run = _Run(compiled, answers, today or dt.date.today().isoformat())
     run.drop_irrelevant = drop_irrelevant
-    run.steps(compiled.steps or compiled.order)
+    run.steps(compiled.steps)
     return Validation(run.values, run.errors, frozenset(run.relevant_names))
 
 
