@@ -45,6 +45,12 @@ def fill_visible(page, answers: dict) -> None:
             box.locator("input, textarea").first.fill(str(value))
 
 
+def post(page) -> None:
+    """Press 下一页/提交 with scripts off and wait for the server's next page to load."""
+    with page.expect_navigation():
+        page.locator("#next").click()
+
+
 def walk(page, answers: dict, screenshot, limit: int = 30) -> None:
     """Fill and post page after page until the thanks page."""
     for step in range(limit):
@@ -52,7 +58,7 @@ def walk(page, answers: dict, screenshot, limit: int = 30) -> None:
             return
         fill_visible(page, answers)
         screenshot(page, f"nojs-step{step:02d}")
-        page.locator("#next").click()
+        post(page)
     raise AssertionError("the walk did not reach the thanks page")
 
 
@@ -60,13 +66,13 @@ def test_walk_without_javascript(new_context, bundled, app, screenshot):
     """With JavaScript off, does the walk show errors beside questions, keep answers, and store them?"""
     page = new_context(java_script_enabled=False).new_page()
     page.goto("/s/community_safety?c=c101")
-    page.locator("#next").click()
+    post(page)
     assert page.locator("#err-consent").is_visible()
     screenshot(page, "consent-error")
     wrong = {**ANSWERS, "a6_household": 25}
     for _ in range(5):
         fill_visible(page, wrong)
-        page.locator("#next").click()
+        post(page)
         if page.locator("#err-a6_household").is_visible():
             break
     screenshot(page, "household-error")
@@ -89,10 +95,10 @@ def test_victim_question_appears_without_javascript(new_context, bundled, app, s
         if page.locator("#q-c3_harm").count() and page.locator("#q-c3_harm").is_visible():
             break
         fill_visible(page, ANSWERS)
-        page.locator("#next").click()
+        post(page)
     assert not page.locator("#q-c4_reported").is_visible()
     fill_visible(page, ANSWERS)
-    page.locator("#next").click()
+    post(page)
     screenshot(page, "victim-followup")
     assert page.locator("#q-c4_reported").is_visible()
 
@@ -113,9 +119,11 @@ def test_accessibility(new_context, bundled, screenshot, javascript):
         if page.locator("#next").get_attribute("value") == "submit" or page.locator("#thanks").count():
             break
         fill_visible(page, ANSWERS)
-        page.locator("#next").click()
         if javascript:
+            page.locator("#next").click()
             page.wait_for_timeout(150)
+        else:
+            post(page)
     assert found == []
 
 
