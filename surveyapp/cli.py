@@ -136,6 +136,25 @@ def export_questionnaire(form_id: str, number: int | None, fmt: str, output: str
     click.echo(f"{output}: {form_id} ({fmt})")
 
 
+@questionnaire_cli.command("scaffold")
+@click.argument("form_id")
+@click.option("--plan-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              help="Folder for the analysis plan file.")
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@needs_database
+def scaffold(form_id: str, plan_dir: Path, force: bool) -> None:
+    """Write the analysis plan and report layout derived from FORM_ID as files to edit."""
+    from surveyapp import reports   # loads the report builder only for this command
+
+    try:
+        done = reports.scaffold(form_id, plan_dir, force)
+    except reports.ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{done.plan}: 分析方案 (analysis plan), {done.indicators} indicators")
+    click.echo(f"{done.layout}: 报告模板 (report layout)")
+    click.echo(f"修改后导入方案 (after editing, import the plan): flask --app surveyapp questionnaire import {done.plan}")
+
+
 @questionnaire_cli.command("list")
 @click.option("--links", is_flag=True, help="Also print each survey link and channel link.")
 @needs_database

@@ -24,6 +24,7 @@ class Config:
     COMPRESS_ALGORITHM = ["gzip"]
     COMPRESS_MIN_SIZE = 500
     SEND_FILE_MAX_AGE_DEFAULT = 3600
+    REPORT_LAYOUTS: str | None = None      # SURVEYAPP_REPORT_LAYOUTS: the researchers' layouts; else instance/reports
     DEVICE_COOKIE_DAYS = 180               # one response per device, when the questionnaire wants it
 
 

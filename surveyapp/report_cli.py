@@ -23,7 +23,8 @@ report_cli = AppGroup("report", help="调研报告: build the research report of
 @click.option("--wave", help="Report on this wave (default: every response).")
 @click.option("--compare-with", help="Compare with this earlier wave (changes in 个百分点, significance-aware).")
 @click.option("--channel", "channels", multiple=True, help="Only these channels (communities); repeatable.")
-@click.option("--layout", help="Layout in reports/ (default: the first one written for the questionnaire).")
+@click.option("--layout", help="Layout name (default: the first one written for the questionnaire, else the "
+                                "generic layout derived from it; `generic` asks for that one).")
 @needs_database
 def build(form_id: str, fmt: str, output: Path, wave: str | None, compare_with: str | None,
           channels: tuple[str, ...], layout: str | None) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from surveyapp import catalogue
+from surveyapp.analysis.derived_plan import derive_plan
 from surveyapp.analysis.plan import Plan, WaveSpec, plan_from_definition
 from surveyapp.analysis.plan_file import load_plan_file, parse_day
 from surveyapp.extensions import db
@@ -80,8 +81,11 @@ def import_plan(path: str | Path) -> PlanImported:
 
 
 def plan_for(form_id: str) -> Plan:
-    """The stored plan of a questionnaire (the default plan when it has none)."""
-    return plan_from_definition(_questionnaire(form_id).analysis, form_id)
+    """The stored plan of a questionnaire; without one, the plan its questionnaire implies."""
+    questionnaire = _questionnaire(form_id)
+    if questionnaire.analysis:
+        return plan_from_definition(questionnaire.analysis, form_id)
+    return derive_plan(from_definition(questionnaire.current_version.definition))
 
 
 # --- waves -------------------------------------------------------------------

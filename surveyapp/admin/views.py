@@ -89,7 +89,8 @@ def report(form_id: str):
     form.wave.choices = [SelectChoice("", "全部答卷")] + [SelectChoice(w, w) for w in options.waves]
     form.compare_with.choices = [SelectChoice("", "不对比")] + [SelectChoice(w, w) for w in options.waves]
     form.channels.choices = [SelectChoice(code, label) for code, label in options.channels]
-    form.layout.choices = [SelectChoice(name, name) for name in options.layouts]
+    form.layout.choices = [SelectChoice(name, "通用报告（由问卷自动生成）" if name == reports.GENERIC else name)
+                           for name in options.layouts]
     if form.validate_on_submit():
         try:
             built = reports.build(form_id, layout=form.layout.data, wave=form.wave.data or None,

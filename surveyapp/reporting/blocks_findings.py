@@ -4,6 +4,7 @@ the result blocks recorded, each citing the sentence that states its finding.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ class Finding:
     estimate: float
     brief: str = ""
     """The finding in a few words, as a suggestion cites it ("见警率为54.9%")."""
+    n: int = 0
+    """Valid answers behind the estimate (0 when not recorded)."""
 
 
 class FindingBlocks:
@@ -30,9 +33,12 @@ class FindingBlocks:
     def fired(self) -> list[tuple[Rule, Finding]]:
         """The layout's rules whose conditions hold, each with the finding it answers."""
         out = []
+        weakest = self._weakest()
         for rule in self.r.layout.rules:
             finding = self.findings.get(rule.indicator)
-            if rule.fell:
+            if rule.weakest is not None:
+                finding = finding if rule.indicator in weakest[:rule.weakest] else None
+            elif rule.fell:
                 finding = self.findings.get(f"{rule.indicator}:fell")
             elif rule.bottom_unit:
                 finding = self.findings.get(f"{rule.indicator}:bottom")
@@ -43,6 +49,19 @@ class FindingBlocks:
             if finding is not None:
                 out.append((rule, finding))
         return out
+
+    def _weakest(self) -> list[str]:
+        """Indicators named by ``weakest`` rules, lowest first, that are below the group's mean.
+
+        Only estimates with at least the ranking's minimum n take part, and only when more of
+        them stand than the rule picks (the weakest of two is no finding)."""
+        names = list(dict.fromkeys(r.indicator for r in self.r.layout.rules if r.weakest is not None))
+        found = [self.findings[n] for n in names if n in self.findings and self.findings[n].n >= self.plan.min_n]
+        largest = max((r.weakest for r in self.r.layout.rules if r.weakest is not None), default=0)
+        if len(found) <= largest:
+            return []
+        average = sum(f.estimate for f in found) / len(found)
+        return [f.indicator for f in sorted(found, key=lambda f: f.estimate) if f.estimate < average]
 
     def block_problems(self, _argument: Any) -> list[Block]:
         fired = self.fired()
@@ -65,6 +84,8 @@ class FindingBlocks:
         for index, (rule, finding) in enumerate(self.fired(), 1):
             suggestion = rule.suggestion
             goal = suggestion.get("goal")
+            if goal is None and isinstance(suggestion.get("gain"), (int, float)):
+                goal = _goal(finding.estimate, float(suggestion["gain"]))
             target = suggestion.get("target", "").format(goal=w.pct(goal) if isinstance(goal, float) and goal <= 1
                                                           else goal)
             text = f"针对{finding.brief or _clause(finding.text)}的情况，{suggestion['action']}。{target}。"
@@ -89,6 +110,11 @@ class FindingBlocks:
         else:
             text += "建议保持现有工作力度，并在下一期调查中继续跟踪各项指标。"
         return [Paragraph(text)]
+
+
+def _goal(estimate: float, gain: float) -> float:
+    """A target ``gain`` above the finding, on a whole percentage, never above 99%."""
+    return min(0.99, math.ceil((estimate + gain) * 100 - 1e-9) / 100)
 
 
 def _sentence(text: str) -> str:

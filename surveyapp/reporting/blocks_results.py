@@ -74,7 +74,7 @@ class ResultBlocks:
                         f"{w.interval(current, percent)}，有效回答{w.count(current.n)}份）{change}")
             sentences.append(sentence)
             self.findings[name] = Finding(name, sentence, current.estimate,
-                                          f"{pick(indicator.label, 'zh')}为{w.value(current, percent)}")
+                                          f"{pick(indicator.label, 'zh')}为{w.value(current, percent)}", current.n)
         header = ("指标", "本期", "95%置信区间", "有效样本") + (("上期", "变化", "显著性") if compare_ else ())
         table = self.table(f"indicators_{names[0]}", indicator_caption([pick(self.plan.indicator(n).label, "zh")
                                                                          for n in names]), header, rows,

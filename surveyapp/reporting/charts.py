@@ -20,6 +20,8 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from surveyapp.reporting.fonts import MissingGlyphError
+
 FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
               "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
               "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -31,10 +33,6 @@ LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.5}   # value la
 for _path in FONT_FILES:
     if Path(_path).exists():
         font_manager.fontManager.addfont(_path)
-
-
-class MissingGlyphError(ValueError):
-    """A chart text holds a character that none of the chart fonts can draw."""
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +55,8 @@ def check_glyphs(figure: Figure, coverage: frozenset[int] | None = None) -> None
         missing = sorted({c for c in text.get_text() if not c.isspace() and ord(c) not in coverage})
         if missing:
             names = "、".join(f"U+{ord(c):04X}" for c in missing)
-            raise MissingGlyphError(f"chart text {text.get_text()!r}: no font has {names} ({', '.join(FAMILIES)})")
+            raise MissingGlyphError(f"chart text {text.get_text()!r}: no font has {names} ({', '.join(FAMILIES)})",
+                                    "".join(missing))
 
 
 def _png(figure: Figure) -> bytes:

@@ -8,6 +8,7 @@ reporting each problem with its file and line like a questionnaire file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ class Rule:
     above: float | None = None
     fell: bool = False
     bottom_unit: bool = False
+    weakest: int | None = None
+    """Fires when the indicator is among the ``weakest`` lowest of the indicators whose rules say
+    ``weakest`` (each with at least the ranking's minimum n), below their mean."""
 
 
 @dataclass(frozen=True)
@@ -62,29 +66,47 @@ class Layout:
     """Overrides the plan's minimum n for rankings (100 is recommended for officer evaluation)."""
 
 
-def layout_path(name: str, directory: Path | None = None) -> Path:
-    """The file of layout ``name`` (e.g. community_policing -> reports/community_policing.yaml)."""
-    return (directory or LAYOUTS) / f"{name}.yaml"
+def layout_path(name: str, directories: Sequence[Path] | Path | None = None) -> Path:
+    """The file of layout ``name`` in the first of ``directories`` holding it (default: the bundled folder).
+
+    (e.g. community_policing -> reports/community_policing.yaml); a path in the first folder when none has it.
+    """
+    folders = _folders(directories)
+    for folder in folders:
+        if (folder / f"{name}.yaml").exists():
+            return folder / f"{name}.yaml"
+    return folders[0] / f"{name}.yaml"
 
 
-def available_layouts(form_id: str, directory: Path | None = None) -> list[str]:
-    """Names of the layouts written for questionnaire ``form_id``."""
-    names = []
-    for path in sorted((directory or LAYOUTS).glob("*.yaml")):
-        doc = parse_document(path.read_text(encoding="utf-8"), path.name)
-        if doc.get("form_id") == form_id:
-            names.append(path.stem)
+def available_layouts(form_id: str, directories: Sequence[Path] | Path | None = None) -> list[str]:
+    """Names of the layouts written for questionnaire ``form_id``, the first folder's before the next's."""
+    names: list[str] = []
+    for folder in _folders(directories):
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+            doc = parse_document(path.read_text(encoding="utf-8"), path.name)
+            if doc.get("form_id") == form_id and path.stem not in names:
+                names.append(path.stem)
     return names
 
 
+def _folders(directories: Sequence[Path] | Path | None) -> list[Path]:
+    if directories is None:
+        return [LAYOUTS]
+    return [Path(directories)] if isinstance(directories, (str, Path)) else [Path(d) for d in directories]
+
+
 def load_layout(path: Path, form: Questionnaire, plan: Plan) -> Layout:
-    """Read and check a layout against the questionnaire and its analysis plan.
+    """Read and check a layout file against the questionnaire and its analysis plan.
 
     :raises QuestionnaireError: listing every problem with its line.
     """
-    doc = parse_document(path.read_text(encoding="utf-8"), path.name)
+    return layout_from_document(parse_document(path.read_text(encoding="utf-8"), path.name), path.name, form, plan)
+
+
+def layout_from_document(doc: dict, source: str, form: Questionnaire, plan: Plan) -> Layout:
+    """Check a parsed layout document (from a file or derived from the questionnaire) and build it."""
     problems: list[Problem] = []
-    checker = _Checker(path.name, form, plan, problems)
+    checker = _Checker(source, form, plan, problems)
     for section in list(doc.get("sections") or []) + list(doc.get("appendices") or []):
         checker.section(section)
     rules = tuple(checker.rule(item) for item in doc.get("rules") or [])
@@ -95,10 +117,10 @@ def load_layout(path: Path, form: Questionnaire, plan: Plan) -> Layout:
             checker.add(doc, "plan_unknown_indicator", name=name)
     if problems:
         raise QuestionnaireError(problems)
-    return Layout(str(doc.get("name") or path.stem), str(doc.get("form_id") or ""), str(doc.get("title") or ""),
-                  str(doc.get("subtitle") or ""), str(doc.get("preface") or ""), tuple(doc.get("sections") or ()),
-                  tuple(doc.get("appendices") or ()), tuple(r for r in rules if r is not None), path.name,
-                  terms, headline, _min_n(doc))
+    return Layout(str(doc.get("name") or Path(source).stem), str(doc.get("form_id") or ""),
+                  str(doc.get("title") or ""), str(doc.get("subtitle") or ""), str(doc.get("preface") or ""),
+                  tuple(doc.get("sections") or ()), tuple(doc.get("appendices") or ()),
+                  tuple(r for r in rules if r is not None), source, terms, headline, _min_n(doc))
 
 
 def _min_n(doc: dict) -> int | None:
@@ -159,5 +181,10 @@ class _Checker:
             if not item.get(key):
                 self.add(item, "plan_missing_key", key=key)
                 return None
+        weakest = item.get("weakest")
+        if weakest is not None and (not isinstance(weakest, int) or isinstance(weakest, bool) or weakest < 1):
+            self.add(item, "plan_bad_value", key="weakest", value=weakest, reason=">= 1")
+            weakest = None
         return Rule(item["indicator"], str(item["problem"]), str(item["cause"]), dict(item["suggestion"]),
-                    item.get("below"), item.get("above"), bool(item.get("fell")), bool(item.get("bottom_unit")))
+                    item.get("below"), item.get("above"), bool(item.get("fell")), bool(item.get("bottom_unit")),
+                    weakest)

@@ -71,3 +71,19 @@ def test_same_wave_twice_is_refused_and_field_workers_are_kept_out(client, study
     make_field_worker("bob", "a long password")
     login(client, "bob", "a long password")
     assert client.get("/admin/q/community_safety/report").status_code == 403
+
+
+def test_a_questionnaire_without_a_layout_gets_the_generic_report(client, app):
+    """A researcher's own questionnaire (no plan, no layout) can be reported from the page."""
+    from tests.reporting.test_generic_report import CAMPUS, store
+    import_file(CAMPUS)
+    store(n=120)
+    make_researcher()
+    login(client)
+    page = client.get("/admin/q/campus_safety/report").get_data(as_text=True)
+    assert "通用报告（由问卷自动生成）" in page
+    response = client.post("/admin/q/campus_safety/report", data={
+        "wave": "", "compare_with": "", "layout": "generic", "fmt": "docx"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    headings = [p.text for p in docx.Document(io.BytesIO(response.data)).paragraphs if p.style.name == "Heading 1"]
+    assert headings[:6] == ["一、调研基本情况", "二、调研结果", "三、存在的主要问题", "四、原因分析", "五、对策建议", "六、结论"]
