@@ -1,4 +1,5 @@
-"""Report layouts: the YAML files in ``reports/`` that say which sections a report has, in
+"""Report layouts: the YAML files (bundled in ``surveyapp/reporting/layouts/``, the researchers' own in
+the configured layouts folder) that say which sections a report has, in
 which order, what each shows, and which rules turn findings into problems and suggestions.
 
 A layout is data, not code: a researcher edits titles, order and wording there. This
@@ -18,8 +19,8 @@ from surveyapp.questionnaire.errors import Problem, QuestionnaireError
 from surveyapp.questionnaire.schema import Questionnaire
 from surveyapp.questionnaire.yaml_source import parse_document
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
-"""The bundled layouts (top-level ``reports/``)."""
+LAYOUTS = Path(__file__).resolve().parent / "layouts"
+"""The bundled layouts, with the HTML template and CSS; package data, so a wheel install has them."""
 
 # Words a layout may change: what a unit (channel) is, what the whole is, who answers, what is counted.
 DEFAULT_TERMS = {"unit": "社区", "whole": "全区", "respondent": "受访者", "count": "人数", "opinions": "群众意见建议"}
@@ -69,7 +70,7 @@ class Layout:
 def layout_path(name: str, directories: Sequence[Path] | Path | None = None) -> Path:
     """The file of layout ``name`` in the first of ``directories`` holding it (default: the bundled folder).
 
-    (e.g. community_policing -> reports/community_policing.yaml); a path in the first folder when none has it.
+    (e.g. community_policing -> layouts/community_policing.yaml); a path in the first folder when none has it.
     """
     folders = _folders(directories)
     for folder in folders:

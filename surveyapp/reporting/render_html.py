@@ -1,6 +1,6 @@
 """The report as HTML: one document for the web view (printable) and for the PDF.
 
-The layout is ``reports/templates/report.html.j2`` with ``reports/report.css`` inlined, both
+The layout is ``layouts/templates/report.html.j2`` with ``layouts/report.css`` inlined, both
 editable by a researcher. Text is autoescaped; charts are embedded as data: URIs, so the page
 needs nothing from the network. ``standalone=False`` gives only the ``<article>`` for embedding
 in an app page (which then serves report.css itself: the app's CSP forbids inline styles).
@@ -16,13 +16,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from surveyapp.reporting.layout import LAYOUTS
 from surveyapp.reporting.document import Figure, ItemList, Paragraph, Report, Table, provenance_rows
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "reports"
 FONT_FALLBACKS = ("方正小标宋简体、黑体、楷体、仿宋（公文字体）；缺失时依次使用 Noto Serif CJK SC、Noto Sans CJK SC、"
                   "WenQuanYi Micro Hei")
 """The fonts the stylesheet asks for, named in the provenance of the web view (the PDF names those it embedded)."""
-"""The bundled layouts folder (top-level ``reports/``): templates/ and report.css."""
 
 @lru_cache(maxsize=8)
 def _environment(layouts_dir: Path) -> Environment:
