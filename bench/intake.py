@@ -173,8 +173,8 @@ def resolve_questionnaire(settings: Settings) -> tuple[Path, dict[str, Any], str
     The bundled questionnaire is the default. While it (or its answers file) is
     not yet in the tree, tests/data/tiny.yaml stands in, and the note says so.
     """
-    path = Path(settings.questionnaire)
-    answers_file = Path(settings.answers_file) if settings.answers_file else None
+    path = Path(settings.questionnaire).resolve()
+    answers_file = Path(settings.answers_file).resolve() if settings.answers_file else None
     if answers_file is None and path.resolve() == BUNDLED_QUESTIONNAIRE:
         answers_file = BUNDLED_ANSWERS
     note = ""
