@@ -45,13 +45,13 @@ def campus_profile() -> simulate.Profile:
                             weights={"years": {1: 0.3, 2: 0.3, 3: 0.2, 4: 0.1, 10: 0.1}})
 
 
-def store(n: int = N, seed: int = 7) -> None:
+def store(n: int = N, seed: int = 7, profile: simulate.Profile | None = None,
+          period: tuple[dt.datetime, dt.datetime] = (dt.datetime(2026, 10, 8, tzinfo=UTC),
+                                                     dt.datetime(2026, 11, 20, tzinfo=UTC))) -> None:
     target = responses.find_target("campus_safety")
     compiled = responses.compiled_version(target.version_id, target.checksum)
     items = (responses.Prepared(r.answers, r.channel, r.started_at, r.submitted_at, r.mode)
-             for r in simulate.simulate(compiled, n, seed, campus_profile(),
-                                        start=dt.datetime(2026, 10, 8, tzinfo=UTC),
-                                        end=dt.datetime(2026, 11, 20, tzinfo=UTC)))
+             for r in simulate.simulate(compiled, n, seed, profile or campus_profile(), start=period[0], end=period[1]))
     responses.store_batch("campus_safety", items)
 
 
@@ -187,3 +187,27 @@ def test_a_missing_cjk_font_is_a_sentence_naming_the_package(app, runner, tmp_pa
     assert result.exit_code == 1, result.output
     assert "缺少中文字体" in result.output and "apt-get install fonts-noto-cjk" in result.output
     assert "Traceback" not in result.output and "MissingGlyph" not in result.output
+
+
+def test_waves_give_significance_aware_changes_and_a_fall_becomes_a_problem(app):
+    """Two waves: the gate's satisfaction falls clearly, daytime safety hardly moves; only the
+    significant fall is a problem, and no change is worded beyond its test."""
+    from dataclasses import replace
+    from surveyapp import studies
+    from tests.reporting.checks import assert_wording_follows_significance
+    import_file(CAMPUS)
+    studies.create_wave("campus_safety", "2026秋", "2026-09-01", "2026-10-31")
+    studies.create_wave("campus_safety", "2026冬", "2026-11-01", "2026-12-31")
+    store(n=500, seed=1, period=(dt.datetime(2026, 9, 2, tzinfo=UTC), dt.datetime(2026, 10, 28, tzinfo=UTC)))
+    later = replace(campus_profile(), scales={**SCALES, "sat_gate": (0.04, 0.12, 0.30, 0.32, 0.22)})
+    store(n=500, seed=2, profile=later,
+          period=(dt.datetime(2026, 11, 2, tzinfo=UTC), dt.datetime(2026, 12, 20, tzinfo=UTC)))
+    report = reports.build("campus_safety", wave="2026冬", compare_with="2026秋")
+    text = "\n".join(paragraphs(report))
+    assert_wording_follows_significance(text)
+    assert re.search(r"校门出入管理满意率为[^；]+较2026秋下降[\d.]+个百分点（p", text), text[:3000]
+    problems = [i for b in report.sections[2].blocks if isinstance(b, ItemList) for i in b.items]
+    assert any("校门出入管理满意率较上期明显下降" in p for p in problems), problems
+    assert not any("白天在校园内安全感率较上期" in p for p in problems)
+    table = next(t for t in report.tables() if "显著性" in t.header)
+    assert table.header[-3:] == ("上期", "变化", "显著性")
