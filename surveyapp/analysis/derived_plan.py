@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from surveyapp.analysis.plan import Indicator, Plan
 from surveyapp.questionnaire.messages import pick
-from surveyapp.questionnaire.schema import Choice, Group, Question, Questionnaire, Repeat, walk_all
+from surveyapp.questionnaire.schema import Choice, Question, Questionnaire, Repeat, walk_all
 
 NON_SUBSTANTIVE = re.compile(
     r"^(说不清|说不清楚|不清楚|不知道|不好说|说不好|无法回答|难以回答|无法评价|拒答|拒绝回答|不适用|不了解|"
@@ -179,12 +179,3 @@ def likert_rates(form: Questionnaire, plan: Plan) -> list[Indicator]:
     """The plan's rates of Likert items: the comparable evaluations a generic report weighs."""
     likert = {m.question for m in describe(form) if m.kind == "likert"}
     return [i for i in plan.indicators if i.kind == "rate" and i.question in likert]
-
-
-def group_of(form: Questionnaire) -> dict[str, Group]:
-    """Top-level group of each question (outside rosters)."""
-    out = {}
-    for question, parents in walk_all(form.items):
-        if parents and isinstance(parents[0], Group):
-            out[question.name] = parents[0]
-    return out

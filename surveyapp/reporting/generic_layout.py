@@ -128,32 +128,34 @@ def _append(blocks: list[Any], kind: str, items: list[Any]) -> None:
 
 
 def _rules(plan: Plan, rates, units: bool) -> list[dict[str, Any]]:
+    """Weakest evaluations and significant falls for every Likert rate; the bottom site for the first."""
     rules: list[dict[str, Any]] = []
     for indicator in rates:
         label = pick(indicator.label, "zh")
-        rules.append({
-            "indicator": indicator.name, "weakest": WEAKEST,
-            "problem": f"{label}在本次调查的各项评价中处于较低水平",
-            "cause": f"{label}偏低的具体原因，问卷没有直接询问，需结合座谈走访、工作台账等进一步核实",
-            "suggestion": {"title": f"针对薄弱环节改进，提升{label}",
-                           "action": "建议相关责任部门围绕该项工作查找短板，制定改进措施，明确责任人和完成时限",
-                           "target": f"力争下一期{label}提升至{{goal}}以上", "gain": GAIN}})
+        rules.append(_rule(indicator.name, {"weakest": WEAKEST}, f"{label}在本次调查的各项评价中处于较低水平",
+                           f"{label}偏低的具体原因，问卷没有直接询问，需结合座谈走访、工作台账等进一步核实",
+                           f"针对薄弱环节改进，提升{label}",
+                           "建议相关责任部门围绕该项工作查找短板，制定改进措施，明确责任人和完成时限",
+                           f"力争下一期{label}提升至{{goal}}以上"))
     for indicator in rates:
         label = pick(indicator.label, "zh")
-        rules.append({
-            "indicator": indicator.name, "fell": True,
-            "problem": f"{label}较上期明显下降",
-            "cause": f"{label}下降的原因需对照两期之间的工作变化进一步核实",
-            "suggestion": {"title": f"查找{label}下降原因，尽快扭转",
-                           "action": "建议对照上期以来的工作安排和人员变化逐项分析，及时调整措施",
-                           "target": f"力争下一期{label}回升至{{goal}}以上", "gain": GAIN}})
+        rules.append(_rule(indicator.name, {"fell": True}, f"{label}较上期明显下降",
+                           f"{label}下降的原因需对照两期之间的工作变化进一步核实", f"查找{label}下降原因，尽快扭转",
+                           "建议对照上期以来的工作安排和人员变化逐项分析，及时调整措施",
+                           f"力争下一期{label}回升至{{goal}}以上"))
     if units and rates:
         label, unit = pick(rates[0].label, "zh"), TERMS["unit"]
-        rules.append({
-            "indicator": rates[0].name, "bottom_unit": True,
-            "problem": f"个别{unit}{label}明显偏低",
-            "cause": f"该{unit}评价偏低的原因需结合其实际情况进一步核实",
-            "suggestion": {"title": f"聚焦评价偏低的{unit}，推动整改",
-                           "action": f"建议对排名末位的{unit}开展专题调研，列出受访者反映集中的问题，明确整改责任和时限",
-                           "target": f"力争下一期该{unit}{label}与总体水平的差距缩小一半"}})
+        rule = _rule(rates[0].name, {"bottom_unit": True}, f"个别{unit}{label}明显偏低",
+                     f"该{unit}评价偏低的原因需结合其实际情况进一步核实", f"聚焦评价偏低的{unit}，推动整改",
+                     f"建议对排名末位的{unit}开展专题调研，列出受访者反映集中的问题，明确整改责任和时限",
+                     f"力争下一期该{unit}{label}与总体水平的差距缩小一半")
+        del rule["suggestion"]["gain"]
+        rules.append(rule)
     return rules
+
+
+def _rule(indicator: str, condition: dict[str, Any], problem: str, cause: str, title: str, action: str,
+          target: str) -> dict[str, Any]:
+    """One rule as a layout file writes it; the target's {goal} is GAIN above the finding."""
+    return {"indicator": indicator, **condition, "problem": problem, "cause": cause,
+            "suggestion": {"title": title, "action": action, "target": target, "gain": GAIN}}
