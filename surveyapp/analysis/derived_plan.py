@@ -7,7 +7,8 @@ answer lists say what each question measures:
   非常同意…非常不同意, 很好…很差), favourable end first or last, gives a rate of the two
   favourable answers and a 100-point score; 说不清, 不知道 and the like stay out of the base;
 * a yes/no question gives the rate of "yes";
-* other lists, multiple choices, numbers and open answers are described, not turned into
+* other lists, multiple choices, numbers and open answers (views asked for: multiline boxes or
+  意见建议 questions, not names, addresses or phone numbers) are described, not turned into
   indicators (see ``describe``).
 
 Everything here is a pure function of the questionnaire; ``plan_yaml`` writes the result
@@ -80,8 +81,8 @@ def describe(form: Questionnaire) -> list[Measure]:
 
 def _measure(question: Question, form: Questionnaire, group: str, parents: tuple) -> Measure:
     kind = {"select_multiple": "multiple", "integer": "number", "decimal": "number", "text": "open"}.get(question.type)
-    if question.type == "text" and (question.appearance or "").startswith(("numbers", "url")):
-        kind = None
+    if question.type == "text" and not _is_opinion(question):
+        kind = None     # a name, an address or a phone number is not an opinion to count themes in
     if kind:
         return Measure(question.name, kind, _topic(question, parents), group=group)
     if question.type != "select_one":
@@ -105,6 +106,17 @@ def _measure(question: Question, form: Questionnaire, group: str, parents: tuple
             return Measure(question.name, "yesno", topic, (yes[0].value,), exclude,
                            rate_name=f"{topic}的比例" if topic else f"回答“{_label(yes[0].label)}”的比例", group=group)
     return Measure(question.name, "category", topic, exclude=exclude, group=group)
+
+
+OPINION = re.compile(r"意见|建议|看法|想法|希望|诉求|反映|评价|其他|补充|suggest|comment|opinion|other", re.IGNORECASE)
+
+
+def _is_opinion(question: Question) -> bool:
+    """An open question whose answers are views (multiline, or asking for 意见建议 and the like)."""
+    appearance = question.appearance or ""
+    if "numbers" in appearance or "url" in appearance or "regex(" in (question.constraint or ""):
+        return False
+    return "multiline" in appearance or bool(OPINION.search(_label(question.label)))
 
 
 def _likert(substantive: list[Choice]) -> tuple[list[Choice], str, str] | None:

@@ -207,3 +207,17 @@ def test_waves_give_significance_aware_changes_and_a_fall_becomes_a_problem(app)
     assert not any("白天在校园内安全感率较上期" in p for p in problems)
     table = next(t for t in report.tables() if "显著性" in t.header)
     assert table.header[-3:] == ("上期", "变化", "显著性")
+
+
+def test_open_answers_counted_are_views_not_contact_details(tmp_path):
+    """Suggestions and multiline boxes are open answers; a name, address or phone box is not."""
+    from surveyapp.questionnaire import load_text
+    form = load_text("""
+form_id: open_kinds
+survey:
+  - {type: text, name: advice, label: 您有什么意见建议？}
+  - {type: text, name: story, label: 请描述经过, appearance: multiline}
+  - {type: text, name: address, label: 您的住址}
+  - {type: text, name: tel, label: 其他联系方式, constraint: "regex(., '^[0-9]+$')"}
+""", "open_kinds.yaml")
+    assert [m.question for m in describe(form) if m.kind == "open"] == ["advice", "story"]
