@@ -82,7 +82,7 @@ def _basics(form: Questionnaire, measures: list[Measure]) -> dict[str, Any]:
         background += "调查对象为{population}。"
     children = [{"title": "调研目的与背景", "blocks": [{"text": background}]},
                 {"title": "调研方法", "blocks": ["method"]}]
-    sample = [m.question for m in measures if m.kind == "category"]
+    sample: list[Any] = [{"question": m.question, "label": m.topic} for m in measures if m.kind == "category"]
     if len(form.channels) > 1:
         sample = ["_channel", *sample]
     if sample:
