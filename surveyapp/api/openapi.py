@@ -32,8 +32,11 @@ SCHEMAS = {
     "Submission": {"type": "object", "required": ["answers"], "additionalProperties": False, "properties": {
         "answers": {"type": "object", "description": (
             "question name -> value. select_one: the choice value (string); select_multiple and rank: "
-            "a list of choice values (rank in order); integer/decimal: a number; date: YYYY-MM-DD; "
-            "text: a string; acknowledge: true or \"OK\".")},
+            "a list of choice values (rank in order); integer/decimal/range: a number; date: YYYY-MM-DD; "
+            "time: HH:MM; datetime: YYYY-MM-DDTHH:MM; text: a string; acknowledge: true or \"OK\". "
+            "A roster (repeat group): a list of entries, each an object keyed by the roster's questions, "
+            "e.g. \"member\": [{\"m_sex\": \"f\", \"m_age\": 41}]; errors inside an entry name it "
+            "(member[2].m_age, entries counted from 1).")},
         "channel": {"type": "string", "description": "a channel code of the questionnaire"},
         "started_at": {"type": "string", "format": "date-time"},
         "mode": {"type": "string", "enum": ["self", "interview"],
