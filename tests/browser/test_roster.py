@@ -1,0 +1,111 @@
+"""The household roster questionnaire in Chromium at phone width, with and without JavaScript:
+member entries follow the household size, incidents are added and removed, an in-entry
+constraint error shows beside its question, and the rosters are stored as lists of entries."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from surveyapp import catalogue
+from surveyapp.extensions import db
+from surveyapp.models import Response
+from tests.conftest import DATA
+
+URL = "/s/household_roster"
+MEMBERS = [{"m_sex": "f", "m_age": 41, "m_victim": "no"},
+           {"m_sex": "m", "m_age": 12, "m_victim": "yes", "m_crime": "fraud"}]
+KEPT_INCIDENT = {"i_date": "2026-06-02", "i_sat": "1"}
+
+
+@pytest.fixture
+def household(app):
+    return catalogue.import_file(DATA / "household_roster.yaml")
+
+
+def field(page, name: str, value: str | None = None):
+    """The input called ``name`` (``member[2].m_age``), or its option ``value``."""
+    return page.locator(f'[name="{name}"]' + (f'[value="{value}"]' if value is not None else ""))
+
+
+def by_id(page, element_id: str):
+    return page.locator(f'[id="{element_id}"]')
+
+
+def press(page, locator, scripts: bool) -> None:
+    """Press a submit button; without JavaScript wait for the server's page that answers it."""
+    if scripts:
+        locator.click()
+    else:
+        with page.expect_navigation():
+            locator.click()
+
+
+def fill_member(page, number: int, member: dict) -> None:
+    prefix = f"member[{number}]."
+    field(page, prefix + "m_sex", member["m_sex"]).check()
+    field(page, prefix + "m_victim", member["m_victim"]).check()
+    age = field(page, prefix + "m_age")
+    age.fill(str(member["m_age"]))
+    age.blur()  # an error shown on leaving the box moves what is below it
+
+
+def stored() -> Response:
+    db.session.remove()
+    (response,) = db.session.scalars(select(Response)).all()
+    return response
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["js", "nojs"])
+def test_household_roster(new_context, household, screenshot, scripts):
+    """Do members follow hh_size, incidents add and remove, an entry's error show beside its
+    question with answers kept, and the response store both rosters as lists of dicts?"""
+    page = new_context(java_script_enabled=scripts).new_page()
+    page.goto(URL)
+    page.get_by_label("比较安全", exact=True).check()
+    field(page, "hh_size").fill("2")
+    if not scripts:
+        press(page, page.locator("#next"), scripts)  # the server lists the members
+    expect(page.locator('[data-repeat="member"] .entry')).to_have_count(2)
+    expect(page.get_by_text("第2条家庭成员")).to_be_visible()
+    fill_member(page, 1, {**MEMBERS[0], "m_age": 130})
+    fill_member(page, 2, MEMBERS[1])
+    if not scripts:
+        press(page, page.locator("#next"), scripts)  # the server shows m_crime for member 2
+    expect(by_id(page, "q-member[1].m_crime")).to_be_hidden()
+    field(page, "member[2].m_crime", "fraud").check()
+    press(page, page.locator("#next"), scripts)
+    error = by_id(page, "err-member[1].m_age")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("年龄应在0到120岁之间")
+    expect(by_id(page, "q-member[1].m_age").locator(".err")).to_be_visible()  # beside its question
+    expect(field(page, "member[1].m_age")).to_have_value("130")
+    expect(field(page, "member[2].m_crime", "fraud")).to_be_checked()
+    expect(page.get_by_label("比较安全", exact=True)).to_be_checked()
+    screenshot(page, "entry-error")
+    field(page, "member[1].m_age").fill("41")
+
+    add = page.get_by_role("button", name="添加一条报警经历")
+    press(page, add, scripts)
+    press(page, add, scripts)
+    expect(page.locator('[data-repeat="incident"] .entry')).to_have_count(2)
+    field(page, "incident[1].i_date").fill("2026-03-01")
+    field(page, "incident[1].i_sat", "5").check()
+    field(page, "incident[2].i_date").fill(KEPT_INCIDENT["i_date"])
+    field(page, "incident[2].i_sat", KEPT_INCIDENT["i_sat"]).check()
+    screenshot(page, "two-incidents")
+    press(page, page.get_by_role("button", name="删除第1条报警经历"), scripts)
+    expect(page.locator('[data-repeat="incident"] .entry')).to_have_count(1)
+    expect(field(page, "incident[1].i_date")).to_have_value(KEPT_INCIDENT["i_date"])
+    expect(field(page, "incident[1].i_sat", KEPT_INCIDENT["i_sat"])).to_be_checked()
+    expect(field(page, "member[1].m_age")).to_have_value("41")
+    expect(page.get_by_text("您填写了2位家庭成员的情况")).to_be_visible()
+    screenshot(page, "one-incident")
+
+    press(page, page.locator("#next"), scripts)
+    expect(page.locator("#thanks")).to_be_visible()
+    answers = stored().answers
+    assert answers["member"] == MEMBERS
+    assert answers["incident"] == [KEPT_INCIDENT]
+    assert answers["hh_size"] == 2 and answers["safety"] == "2"
