@@ -305,7 +305,7 @@
       const at = text.replace(' ', 'T'), ok = isDate(at.slice(0, 10)) && DATETIME.test(at);
       return ok ? { value: at } : { error: M.expected_datetime };
     }
-    if (type === 'range') return { value: parseFloat(text) };
+    if (type === 'range') return isFinite(text) && text !== '' ? { value: +text } : { error: M.expected_number };
     const limit = def.limits[q.d.multiline ? 'long' : 'short'], length = Array.from(text).length;
     return length > limit ? { error: fill(M.too_long, { limit: limit, length: length }) } : { value: text };
   }
