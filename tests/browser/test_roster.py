@@ -11,7 +11,9 @@ from sqlalchemy import select
 from surveyapp import catalogue
 from surveyapp.extensions import db
 from surveyapp.models import Response
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
+
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 
 URL = "/s/household_roster"
 MEMBERS = [{"m_sex": "f", "m_age": 41, "m_victim": "no"},
@@ -109,3 +111,47 @@ def test_household_roster(new_context, household, screenshot, scripts):
     assert answers["member"] == MEMBERS
     assert answers["incident"] == [KEPT_INCIDENT]
     assert answers["hh_size"] == 2 and answers["safety"] == "2"
+
+
+def test_count_changes_and_draft_with_javascript(new_context, household, screenshot):
+    """With JavaScript, do member entries follow hh_size as it changes (answers of cut entries
+    coming back), does ${hh_size} follow, and does a reload bring every roster entry back?"""
+    page = new_context().new_page()
+    page.goto(URL)
+    members = page.locator('[data-repeat="member"] .entry')
+    expect(members).to_have_count(0)
+    field(page, "hh_size").fill("3")
+    expect(members).to_have_count(3)
+    field(page, "member[3].m_age").fill("70")
+    field(page, "hh_size").fill("1")
+    expect(members).to_have_count(1)
+    expect(page.get_by_text("您填写了1位家庭成员的情况")).to_be_visible()
+    field(page, "hh_size").fill("3")
+    expect(field(page, "member[3].m_age")).to_have_value("70")
+    field(page, "member[2].m_victim", "yes").check()
+    expect(by_id(page, "q-member[2].m_crime")).to_be_visible()
+    expect(by_id(page, "q-member[1].m_crime")).to_be_hidden()
+    page.get_by_role("button", name="添加一条报警经历").click()
+    field(page, "incident[1].i_date").fill("2026-05-04")
+    page.reload()
+    expect(members).to_have_count(3)
+    expect(field(page, "member[3].m_age")).to_have_value("70")
+    expect(field(page, "member[2].m_victim", "yes")).to_be_checked()
+    expect(by_id(page, "q-member[2].m_crime")).to_be_visible()
+    expect(field(page, "incident[1].i_date")).to_have_value("2026-05-04")
+    screenshot(page, "restored")
+
+
+def test_roster_page_accessibility(new_context, household):
+    """Does the roster page, with entries and errors shown, pass axe-core's WCAG A/AA rules?"""
+    page = new_context(bypass_csp=True).new_page()
+    page.goto(URL)
+    field(page, "hh_size").fill("2")
+    page.get_by_role("button", name="添加一条报警经历").click()
+    page.locator("#next").click()
+    expect(by_id(page, "err-member[1].m_sex")).to_be_visible()
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
+    serious = [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []
