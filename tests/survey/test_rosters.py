@@ -184,3 +184,63 @@ def test_sibling_reference_choice_label_and_new_inputs(client, app):
     assert '您选了<span class="ref" data-ref="pick">是</span>' in html
     assert '<span class="ref" data-ref="k_name">小明</span>的年龄' in html
     assert '<span class="ref" data-ref="k_name"></span>的年龄' in html  # the second entry: no name yet
+
+
+PAGED = """
+form_id: paged
+title: {zh: 分页花名册}
+default_language: zh
+survey:
+  - type: begin_group
+    name: p1
+    label: {zh: 第一部分}
+    children:
+      - {type: integer, name: n, label: {zh: 几口人}, required: yes}
+  - type: begin_group
+    name: p2
+    label: {zh: 第二部分}
+    children:
+      - type: begin_repeat
+        name: person
+        label: {zh: 成员}
+        repeat_count: ${n}
+        children:
+          - {type: integer, name: p_age, label: {zh: 年龄}, required: yes}
+  - type: begin_group
+    name: p3
+    label: {zh: 第三部分}
+    children:
+      - {type: text, name: remark, label: {zh: "共${n}人，第一位${p_age}岁"}}
+"""
+
+
+def test_roster_on_its_own_page_counted_from_an_earlier_one(client, app):
+    """Does a roster page show as many entries as an earlier page's count, carry them on
+    the next page in hidden fields, and store them?"""
+    import_yaml(PAGED)
+    html = client.get("/s/paged").get_data(as_text=True)
+    data = form_data(read_form(html), {"n": "2"})
+    html = client.post("/s/paged", data=MultiDict(data)).get_data(as_text=True)
+    assert "第2条成员" in html and read_form(html).errors == {}
+    data = form_data(read_form(html), {"person[1].p_age": "30", "person[2].p_age": "5"})
+    html = client.post("/s/paged", data=MultiDict(data)).get_data(as_text=True)
+    page = read_form(html)
+    assert ("_entries.person", "2") in page.hidden and ("person[2].p_age", "5") in page.hidden
+    assert '<span class="ref" data-ref="p_age">30、5</span>岁' in html
+    resp = client.post("/s/paged", data=MultiDict(form_data(page, {"remark": "好"}, "submit")))
+    assert resp.status_code == 303
+    (response,) = db.session.scalars(select(Response))
+    assert response.answers == {"n": 2, "person": [{"p_age": 30}, {"p_age": 5}], "remark": "好"}
+
+
+def test_forged_roster_fields_are_harmless(client, app):
+    """Do a huge entry count, a bad 删除 and an unknown 添加 come back as a page, not a crash?"""
+    household()
+    html = client.get(URL).get_data(as_text=True)
+    data = [(k, v) for k, v in form_data(read_form(html), FIRST) if not k.startswith("_entries")]
+    for extra in ([("_entries.incident", "99999")], [("_remove", "incident:x")], [("_add", "nope")],
+                  [("_remove", "member:1")], [("_entries.member", "-3")]):
+        resp = client.post(URL, data=MultiDict(data + extra))
+        assert resp.status_code == 200 and "Traceback" not in resp.get_data(as_text=True)
+    html = client.post(URL, data=MultiDict(data + [("_entries.incident", "99999")])).get_data(as_text=True)
+    assert 'id="e-incident-50"' in html and 'id="e-incident-51"' not in html  # at most 50 are read
