@@ -155,3 +155,63 @@ def test_roster_page_accessibility(new_context, household):
     serious = [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
                if v["impact"] in ("serious", "critical")]
     assert serious == []
+
+
+SIBLING = """
+form_id: sib
+title: {zh: 测试}
+default_language: zh
+survey:
+  - {type: select_one yn, name: pick, label: {zh: 选}}
+  - {type: note, name: n0, label: {zh: "您选了${pick}"}}
+  - type: begin_repeat
+    name: kid
+    label: {zh: 孩子}
+    children:
+      - {type: text, name: k_name, label: {zh: 姓名}}
+      - {type: integer, name: k_age, label: {zh: "${k_name}的年龄"}}
+  - {type: time, name: t, label: {zh: 时间}}
+  - {type: datetime, name: dt, label: {zh: 日期时间}}
+  - {type: range, name: r, label: {zh: 打分}, parameters: "start=0 end=10 step=2"}
+  - {type: hidden, name: h, label: {zh: 不显示}, default: "x"}
+choices:
+  yn:
+    - {name: "yes", label: {zh: 是}}
+    - {name: "no", label: {zh: 否}}
+"""
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["js", "nojs"])
+def test_references_and_other_inputs(new_context, app, screenshot, scripts):
+    """Do ${pick} (a choice label) and an entry's ${k_name} show, and are time, datetime,
+    range and hidden answered and stored as the server expects?"""
+    from tests.builders import import_yaml
+    import_yaml(SIBLING)
+    page = new_context(java_script_enabled=scripts).new_page()
+    page.goto("/s/sib")
+    page.get_by_label("是", exact=True).check()
+    add = page.get_by_role("button", name="添加一条孩子")
+    press(page, add, scripts)
+    field(page, "kid[1].k_name").fill("小明")
+    press(page, add, scripts)
+    field(page, "kid[2].k_name").fill("小红")
+    field(page, "t").fill("08:30")
+    field(page, "dt").fill("2026-11-03T19:45")
+    field(page, "r").select_option("6")
+    if not scripts:
+        press(page, page.get_by_role("button", name="删除第2条孩子"), scripts)
+        press(page, add, scripts)
+        field(page, "kid[2].k_name").fill("小红")
+        press(page, add, scripts)
+        press(page, page.get_by_role("button", name="删除第3条孩子"), scripts)
+    expect(page.locator("#q-n0")).to_contain_text("您选了是")
+    expect(by_id(page, "q-kid[1].k_age")).to_contain_text("小明的年龄")
+    expect(by_id(page, "q-kid[2].k_age")).to_contain_text("小红的年龄")
+    expect(page.locator('[name="h"]')).to_have_count(0)
+    expect(page.get_by_text("从0到10，每档2")).to_be_visible()
+    screenshot(page, "filled")
+    press(page, page.locator("#next"), scripts)
+    expect(page.locator("#thanks")).to_be_visible()
+    answers = stored().answers
+    assert answers == {"pick": "yes", "kid": [{"k_name": "小明"}, {"k_name": "小红"}], "t": "08:30",
+                       "dt": "2026-11-03T19:45", "r": 6, "h": "x"}
