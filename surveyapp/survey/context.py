@@ -180,15 +180,20 @@ class SurveyContext:
                     relevance: frozenset[str] | None = None):
         page = self.pages[index]
         answers = dict(answers)
-        check = validate(self.compiled, answers, drop_irrelevant=True)
-        if rosters.fit_counts(self.compiled, answers, check.values, self.repeats) or relevance is None:
+        if any(r.count for r in self.repeats):
+            # A counted roster shows as many entries as its count asks for, on any page.
+            values = validate(self.compiled, answers, drop_irrelevant=True).values
+            if rosters.fit_counts(self.compiled, answers, values, self.repeats):
+                relevance = None
+        if relevance is None:
             relevance = validate(self.compiled, answers, drop_irrelevant=True).relevant
         visible = [p.index for p in self.pages if shown(p, relevance)] or [0]
         position = visible.index(index) + 1 if index in visible else 1
         shown_errors = {e.field: e.text(self.language) for e in errors}
+        here = page.names() | {r.name for r in page.repeats()}
         return render_template(
             "survey/page.html", ctx=self, page=page, relevant=relevance, errors=shown_errors, key=key,
-            started=started, hidden=hidden_fields(self.questions, answers, page.names() | {r.name for r in page.repeats()}, self.repeats),
+            started=started, hidden=hidden_fields(self.questions, answers, here, self.repeats),
             shown_fields=page.fields(relevance), position=position,
             total=len(visible), is_last=index == visible[-1],
             pages_html=self.pages_html(page, answers, relevance, shown_errors),
