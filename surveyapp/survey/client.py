@@ -10,24 +10,31 @@ from __future__ import annotations
 from surveyapp.questionnaire import types
 from surveyapp.questionnaire.compiled import Compiled
 from surveyapp.questionnaire.messages import MESSAGES, pick
-from surveyapp.questionnaire.schema import Question, walk
+from surveyapp.questionnaire.schema import Question, Repeat, walk
 from surveyapp.survey.pages import Page
 
 CLIENT_MESSAGES = ("required", "constraint", "expected_integer", "expected_number", "expected_date",
-                   "too_long", "exclusive_choice", "expected_ranking", "expected_acknowledge")
+                   "expected_time", "expected_datetime", "too_long", "exclusive_choice", "expected_ranking",
+                   "expected_acknowledge")
 
 
 def client_definition(compiled: Compiled, pages: list[Page], language: str) -> dict:
     """Questions (with page, conditions and rules), choices and messages for the browser."""
     q = compiled.questionnaire
     page_of = {question.name: page.index for page in pages for question in page.questions()}
+    page_of.update((r.name, page.index) for page in pages for r in page.repeats())
     questions = [_question(question, parents, page_of.get(question.name), compiled, language)
                  for question, parents in walk(q.items)]
+    for repeat in q.repeats():
+        questions += [{**_question(question, parents, page_of.get(repeat.name), compiled, language),
+                       "repeat": repeat.name} for question, parents in walk(repeat.children)]
     return {
         "form_id": q.form_id,
         "pages": len(pages),
         "order": [question.name for question in compiled.order],
+        "steps": [step.name for step in compiled.steps],
         "questions": questions,
+        "repeats": [_repeat(repeat, page_of.get(repeat.name), compiled, language) for repeat in q.repeats()],
         "messages": {code: MESSAGES[code].get(language) or MESSAGES[code]["zh"] for code in CLIENT_MESSAGES},
         "limits": {"short": types.SHORT_TEXT_LIMIT, "long": types.LONG_TEXT_LIMIT},
     }
@@ -50,3 +57,14 @@ def _question(question: Question, parents, page: int | None, compiled: Compiled,
     return {k: v for k, v in data.items() if v not in (None, [], False) or k == "page"}
 
 
+
+
+def _repeat(repeat: Repeat, page: int | None, compiled: Compiled, language: str) -> dict:
+    """A roster: its conditions, its count expression and its questions in evaluation order."""
+    return {
+        "name": repeat.name, "label": pick(repeat.label, language), "page": page,
+        "relevant": [expr.source for expr in compiled.conditions.get(repeat.name, ())],
+        "count": repeat.count,
+        "questions": [question.name for question in repeat.questions()],
+        "order": [question.name for question in compiled.entry_order[repeat.name] if isinstance(question, Question)],
+    }

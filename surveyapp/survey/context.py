@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import ChainMap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +19,12 @@ from surveyapp import responses
 from surveyapp.i18n import request_language
 from surveyapp.questionnaire.compiled import Compiled
 from surveyapp.questionnaire.messages import pick
-from surveyapp.questionnaire.schema import Question
+from surveyapp.questionnaire.schema import Question, Repeat
 from surveyapp.questionnaire.validate import FieldError, Validation, validate
+from surveyapp.survey import inputs, markup, rosters
 from surveyapp.survey.client import client_definition
 from surveyapp.survey.formdata import hidden_fields
-from surveyapp.survey.pages import Page, shown, split_pages
+from surveyapp.survey.pages import Page, displayed, shown, split_pages
 
 
 # Both depend only on the version's content, so they are kept per checksum.
@@ -68,6 +70,11 @@ class SurveyContext:
         """Every question in document order (read several times per request)."""
         return self.questionnaire.questions()
 
+    @functools.cached_property
+    def repeats(self) -> list[Repeat]:
+        """Every roster, in document order."""
+        return self.questionnaire.repeats()
+
     @property
     def state(self) -> str:
         return self.target.state
@@ -100,6 +107,42 @@ class SurveyContext:
         """A questionnaire text in the page's language."""
         return pick(texts, self.language)
 
+    def label(self, texts: dict | None, answers, block: bool = False) -> Markup:
+        """A label, hint or note as safe HTML, each ``${name}`` showing that earlier answer
+        (inside a roster entry, ``answers`` sees the entry's own answers first)."""
+        html = (markup.render if block else markup.render_inline)(self.text(texts))
+        return markup.with_references(html, lambda name: self.answer_text(name, answers))
+
+    def answer_text(self, name: str, answers) -> str:
+        """How an answer reads in a label: a choice's label, several joined by 、."""
+        value = answers.get(name)
+        if isinstance(answers, ChainMap) and name in self.compiled_members:
+            value = answers.maps[0].get(name)  # inside an entry, a sibling: this entry's answer
+        elif value is None and name in self.compiled_members:
+            value = [entry.get(name) for entry in answers.get(self.compiled_members[name]) or []]
+        values = value if isinstance(value, list) else [value]
+        options = self.compiled.options.get(name) or {}
+        texts = [self.text(options[v].label) if v in options else str(v) for v in values
+                 if v not in (None, "") and not isinstance(v, dict)]
+        return "、".join(texts)
+
+    @functools.cached_property
+    def compiled_members(self) -> dict[str, str]:
+        """roster question name -> its roster's name."""
+        return {q.name: r.name for r in self.repeats for q in r.questions()}
+
+    def scope(self, entry: dict, answers) -> ChainMap:
+        """What a roster entry's questions see: the entry's answers, then the response's."""
+        return ChainMap(entry if isinstance(entry, dict) else {}, answers)
+
+    everything = rosters.EVERYTHING
+
+    def range_of(self, question: Question) -> inputs.RangeChoice:
+        return inputs.range_choice(question, self.language)
+
+    def displayed(self, question: Question) -> bool:
+        return displayed(question)
+
     def channel_label(self) -> str:
         found = next((c for c in self.questionnaire.channels if c.code == self.channel), None)
         return pick(found.label, self.language) if found else ""
@@ -124,8 +167,7 @@ class SurveyContext:
         return earlier[-1] if earlier else 0
 
     def first_page_with(self, errors: list[FieldError]) -> int:
-        fields = {e.field for e in errors}
-        return next((p.index for p in self.pages if p.names() & fields), 0)
+        return next((p.index for p in self.pages if any(p.owns(e.field) for e in errors)), 0)
 
     def submittable(self, result: Validation) -> dict[str, Any]:
         """The cleaned answers to submit (calculations are recomputed on submission)."""
@@ -137,14 +179,22 @@ class SurveyContext:
     def render_page(self, index: int, answers: dict, errors: list[FieldError], key: str, started: str,
                     relevance: frozenset[str] | None = None):
         page = self.pages[index]
+        answers = dict(answers)
+        if any(r.count for r in self.repeats):
+            # A counted roster shows as many entries as its count asks for, on any page.
+            values = validate(self.compiled, answers, drop_irrelevant=True).values
+            if rosters.fit_counts(self.compiled, answers, values, self.repeats):
+                relevance = None
         if relevance is None:
             relevance = validate(self.compiled, answers, drop_irrelevant=True).relevant
         visible = [p.index for p in self.pages if shown(p, relevance)] or [0]
         position = visible.index(index) + 1 if index in visible else 1
         shown_errors = {e.field: e.text(self.language) for e in errors}
+        here = page.names() | {r.name for r in page.repeats()}
         return render_template(
             "survey/page.html", ctx=self, page=page, relevant=relevance, errors=shown_errors, key=key,
-            started=started, hidden=hidden_fields(self.questions, answers, page.names()), position=position,
+            started=started, hidden=hidden_fields(self.questions, answers, here, self.repeats),
+            shown_fields=page.fields(relevance), position=position,
             total=len(visible), is_last=index == visible[-1],
             pages_html=self.pages_html(page, answers, relevance, shown_errors),
         )
@@ -152,11 +202,12 @@ class SurveyContext:
     def pages_html(self, page: Page, answers: dict, relevance: frozenset[str], errors: dict) -> Markup:
         """Every page's questions; for a fresh start (no answers yet) rendered once per version."""
         key = (self.target.checksum, self.language, page.index)
-        if not answers and not errors and key in _start_cache:
+        fresh = not any(answers.values()) and not errors
+        if fresh and key in _start_cache:
             return _start_cache[key]
         html = Markup(render_template("survey/pages.html", ctx=self, page=page, answers=answers,
                                       relevant=relevance, errors=errors))
-        if not answers and not errors:
+        if fresh:
             _start_cache[key] = html
         return html
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from surveyapp.questionnaire.schema import Group, Item, Question, Questionnaire, walk
+from surveyapp.questionnaire import types
+from surveyapp.questionnaire.schema import Group, Item, Question, Questionnaire, Repeat, repeats, walk
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,20 @@ class Page:
         """Every question on the page, groups flattened."""
         return [q for q, _ in walk(self.items)]
 
+    def repeats(self) -> list[Repeat]:
+        """The rosters on the page."""
+        return list(repeats(self.items))
+
     def names(self) -> set[str]:
         return {q.name for q in self.questions()}
+
+    def owns(self, field: str) -> bool:
+        """Whether an answer or error field (``hh_size``, ``member[2].m_age``) is on this page."""
+        return field.split("[", 1)[0] in self.names() | {r.name for r in self.repeats()}
+
+    def fields(self, relevant: frozenset[str]) -> list[str]:
+        """The relevant fields shown on the page, roster entries' questions included."""
+        return sorted(name for name in relevant if self.owns(name) and not _silent(name, self))
 
 
 def split_pages(q: Questionnaire) -> list[Page]:
@@ -39,7 +52,7 @@ def split_pages(q: Questionnaire) -> list[Page]:
         else:
             loose.append(item)
     _flush(pages, loose)
-    visible = [page for page in pages if any(question.type != "calculate" for question in page.questions())]
+    visible = [page for page in pages if page.repeats() or any(displayed(question) for question in page.questions())]
     return [Page(index, page.name, page.label, page.items) for index, page in enumerate(visible)]
 
 
@@ -55,6 +68,19 @@ def page_groups(q: Questionnaire) -> dict[str, Group]:
     return {item.name: item for item in q.items if isinstance(item, Group) and not item.is_matrix}
 
 
+def displayed(question: Question) -> bool:
+    """Whether a question is shown: notes and questions the respondent answers, not
+    calculations, hidden values or metadata."""
+    qtype = types.get(question.type)
+    return question.type == "note" or (qtype is not None and qtype.answerable)
+
+
+def _silent(field: str, page: Page) -> bool:
+    question = next((q for q in page.questions() if q.name == field), None)
+    return question is not None and not displayed(question)
+
+
 def shown(page: Page, relevant: frozenset[str]) -> bool:
     """Whether a page has anything to show given the relevant question names."""
-    return any(q.name in relevant and q.type != "calculate" for q in page.questions())
+    return (any(q.name in relevant and displayed(q) for q in page.questions())
+            or any(r.name in relevant for r in page.repeats()))

@@ -18,9 +18,10 @@ from surveyapp import posters, responses
 from surveyapp.extensions import limiter
 from surveyapp.models.base import utcnow
 from surveyapp.questionnaire.validate import validate
-from surveyapp.survey import markup
+from surveyapp.survey import markup, rosters
 from surveyapp.survey.context import SurveyContext, load_context
 from surveyapp.survey.formdata import answers_from_form
+from surveyapp.survey.pages import Page
 
 bp = Blueprint("survey", __name__, template_folder="templates")
 bp.add_app_template_filter(markup.render, "md")
@@ -85,7 +86,8 @@ def interview(form_id: str):
 @bp.post("/s/<form_id>")
 @limiter.limit(_submit_limit, exempt_when=_not_a_submission)
 def page(form_id: str):
-    """A posted page: go back, show its errors, show the next page, or submit."""
+    """A posted page: go back, add or remove a roster entry, show its errors, show the next
+    page, or submit."""
     mode = "interview" if request.form.get("_mode") == "interview" and current_user.is_authenticated else "self"
     ctx = load_context(form_id, mode=mode)
     if ctx.state != "open":
@@ -93,27 +95,33 @@ def page(form_id: str):
     index = ctx.page_index(request.form.get("_page"))
     key = request.form.get("_key") or uuid.uuid4().hex
     started = request.form.get("_started") or _now()
-    raw = answers_from_form(ctx.questions, request.form)
+    raw = answers_from_form(ctx.questions, request.form, ctx.repeats)
     result = validate(ctx.compiled, raw, drop_irrelevant=True)
     # Answers to questions that a changed earlier answer made irrelevant are dropped.
-    answers = {name: value for name, value in raw.items() if name in result.relevant}
+    answers = rosters.keep_relevant(raw, result.relevant)
     if request.form.get("_action") == "back":
-        return ctx.render_page(ctx.previous_page(index, result), answers, [], key, started, result.relevant)
-    errors = [e for e in result.errors if e.field in ctx.pages[index].names()]
-    if not errors and _newly_shown(ctx, index, result):
-        # Without JavaScript, questions that this page's own answers switched on
-        # are shown now, before moving on, rather than silently skipped.
-        return ctx.render_page(index, answers, [], key, started, result.relevant)
+        return ctx.render_page(ctx.previous_page(index, result), answers, [], key, started)
+    here = ctx.pages[index]
+    # A roster's 添加/删除 button, or a changed count of entries: the same page again.
+    if rosters.change_entries(ctx.compiled, answers, request.form.get("_add"), request.form.get("_remove")) \
+            or rosters.fit_counts(ctx.compiled, answers, result.values, here.repeats()):
+        return ctx.render_page(index, answers, [], key, started)
+    # Without JavaScript, questions that this page's own answers switched on are shown
+    # now, before moving on (and without an error, as nobody has seen them yet).
+    new = _newly_shown(here, result)
+    errors = [e for e in result.errors if here.owns(e.field) and e.field not in new]
+    if new:
+        return ctx.render_page(index, answers, errors, key, started, result.relevant)
     following = ctx.next_page(index, result)
     if errors or following is not None:
         return ctx.render_page(index if errors else following, answers, errors, key, started, result.relevant)
     return _submit(ctx, result, answers, key, started)
 
 
-def _newly_shown(ctx: SurveyContext, index: int, result) -> bool:
+def _newly_shown(page: Page, result) -> set[str]:
+    """The page's relevant fields that were not on it when it was posted."""
     shown_before = set(request.form.get("_shown", "").split())
-    return any(q.name in result.relevant and q.name not in shown_before and q.type != "calculate"
-               for q in ctx.pages[index].questions())
+    return {name for name in page.fields(result.relevant) if name not in shown_before}
 
 
 def _submit(ctx: SurveyContext, result, answers: dict, key: str, started: str):

@@ -47,15 +47,24 @@
   const worker = attr('data-field-worker') || '';
   const OUTBOX = 'sa_outbox:' + formId + ':' + worker, COUNT = 'sa_count:' + formId + ':' + worker;
   const parse = (text) => text ? window.SurveyExpr.parse(text) : null;
-  const Q = dict();
-  const list = def.questions.map((d) => {
-    const q = Q[d.name] = { name: d.name, type: d.type, page: d.page, d: d, choices: dict(),
+  // Q: every question on the page by field name, a roster entry's as "member[2].m_age";
+  // B: each question's definition by its own name (a roster entry's questions inherit it).
+  const Q = dict(), B = dict(), R = dict();
+  const top = [];
+  def.questions.forEach((d) => {
+    const q = B[d.name] = { name: d.name, type: d.type, page: d.page, d: d, choices: dict(),
       when: (d.relevant || []).map(parse), required: d.required === 'true()' || parse(d.required),
       constraint: parse(d.constraint), filter: parse(d.choice_filter), calc: parse(d.calculation) };
     (d.choices || []).forEach((c) => { q.choices[c.value] = c; });
-    return q;
+    if (!d.repeat) top.push(Q[d.name] = q);
   });
+  (def.repeats || []).forEach((d) => {
+    R[d.name] = { name: d.name, roster: true, d: d, page: d.page, when: (d.relevant || []).map(parse),
+      count: parse(d.count), entries: [], kept: [], vals: [] };
+  });
+  let list = top.slice();
   const order = def.order.filter((name) => Q[name]).map((name) => Q[name]);
+  const steps = (def.steps || def.order).map((name) => R[name] || Q[name]).filter(Boolean);
   const answerable = (q) => q.type !== 'note' && q.type !== 'calculate';
   const multi = (q) => q.type === 'select_multiple' || q.type === 'rank';
   const tick = (el) => el.type === 'radio' || el.type === 'checkbox';
@@ -79,7 +88,7 @@
   retryButton.style.width = '100%';
   statusBox.parentNode.insertBefore(retryButton, statusBox.nextSibling);
 
-  list.forEach((q) => {
+  function bind(q) {
     q.el = $('q-' + q.name);
     q.inputs = q.el ? all('input,select,textarea', q.el) : [];
     q.opts = []; // one per choice: {el, code, box (hidden when filtered out)}
@@ -90,7 +99,72 @@
         all('option', el).forEach((o) => { if (o.value) q.opts.push({ el: o, code: o.value, box: o }); });
       }
     });
+  }
+  top.forEach(bind);
+
+  // --- rosters: numbered entries; a changed roster is rebuilt from its entry template
+  const MAX_ENTRIES = 50;
+
+  function entry(r, n, el) {
+    if (!el) {
+      const holder = document.createElement('div');
+      holder.innerHTML = r.proto.innerHTML.split('__N__').join(String(n));
+      el = holder.firstElementChild;
+      r.holder.appendChild(el);
+    }
+    const e = { el: el, n: n, Q: dict() };
+    e.qs = r.d.questions.map((name) => {
+      const q = Object.create(B[name]);
+      Object.assign(q, { name: r.name + '[' + n + '].' + name, base: name, entry: e, roster: r, page: r.page });
+      bind(q);
+      return Q[q.name] = e.Q[name] = q;
+    });
+    e.order = r.d.order.map((name) => e.Q[name]);
+    return e;
+  }
+
+  function entryRaw(e) {
+    const raw = {};
+    e.qs.forEach((q) => { const v = answerable(q) && read(q); if (!isEmpty(v)) raw[q.base] = v; });
+    return raw;
+  }
+
+  function setEntries(r, raws) {
+    r.entries.forEach((e) => { e.qs.forEach((q) => { delete Q[q.name]; }); r.holder.removeChild(e.el); });
+    r.entries = raws.slice(0, MAX_ENTRIES).map((raw, i) => {
+      const e = entry(r, i + 1, null);
+      e.qs.forEach((q) => { if (answerable(q)) write(q, raw && own(raw, q.base) ? raw[q.base] : ''); });
+      return e;
+    });
+    relist();
+  }
+
+  function relist() {
+    list = top.slice();
+    Object.keys(R).forEach((name) => {
+      const r = R[name];
+      r.entries.forEach((e) => { list = list.concat(e.qs); });
+      if (r.empty) r.empty.hidden = r.entries.length > 0;
+    });
+  }
+
+  function forget(r) { // touched and server errors of a roster's entries, whose numbers change
+    [touched, serverErrors].forEach((marks) => {
+      Object.keys(marks).forEach((k) => { if (k.indexOf(r.name + '[') === 0) delete marks[k]; });
+    });
+  }
+
+  Object.keys(R).forEach((name) => {
+    const r = R[name];
+    r.box = $('q-' + name);
+    if (!r.box) return delete R[name];
+    r.holder = r.box.querySelector('.entries');
+    r.proto = r.box.querySelector('template.entry-proto');
+    r.empty = r.box.querySelector('.roster-empty');
+    r.addButton = r.box.querySelector('button.add');
+    r.entries = all('.entries > .entry', r.box).map((el, i) => entry(r, i + 1, el));
   });
+  relist();
   Object.keys(carried).forEach((name) => {
     if (Q[name]) write(Q[name], multi(Q[name]) ? carried[name] : carried[name][0]);
   });
@@ -124,44 +198,90 @@
 
   function rawAnswers() {
     const raw = {};
-    list.forEach((q) => { const r = answerable(q) && read(q); if (!isEmpty(r)) raw[q.name] = r; });
+    top.forEach((q) => { const r = answerable(q) && read(q); if (!isEmpty(r)) raw[q.name] = r; });
+    Object.keys(R).forEach((name) => { if (R[name].entries.length) raw[name] = R[name].entries.map(entryRaw); });
     return raw;
   }
 
   // --- the rules, in evaluation order
   let values, relevant, errors, touched = dict(), serverErrors = dict();
+  // What expressions see: the response's values, and inside a roster entry that entry's first.
+  const scope = (vals) => vals === values ? values : Object.assign(dict(), values, vals);
+  const envIn = (vals, position) => (current, row) =>
+    ({ answers: scope(vals), current: current, row: row, position: position });
   const env = (current, row) => ({ answers: values, current: current, row: row });
 
   function evaluate() {
     values = dict();
     relevant = dict();
     errors = dict();
-    order.forEach(settle);
+    steps.forEach((step) => { if (step.roster) settleRoster(step); else settle(step, values, env); });
     // Constraints last, as they may use calculations that come later in the order.
-    order.forEach((q) => {
-      if (q.constraint && relevant[q.name] && q.name in values && !errors[q.name] &&
-          !q.constraint.evaluateBool(env(values[q.name]))) errors[q.name] = q.d.constraint_message || M.constraint;
+    constraints(order, values, env);
+  }
+
+  function constraints(qs, vals, at) {
+    qs.forEach((q) => {
+      const key = q.base || q.name;
+      if (q.constraint && relevant[q.name] && key in vals && !errors[q.name] &&
+          !q.constraint.evaluateBool(at(vals[key]))) errors[q.name] = q.d.constraint_message || M.constraint;
     });
   }
 
-  function settle(q) {
-    const on = relevant[q.name] = q.when.every((x) => x.evaluateBool(env()));
+  function settleRoster(r) {
+    const on = relevant[r.name] = r.when.every((x) => x.evaluateBool(env()));
+    if (r.count) {
+      const n = window.SurveyExpr.toNumber(r.count.evaluate(env()));
+      r.want = on ? (isFinite(n) && n > 0 ? Math.min(Math.floor(n), MAX_ENTRIES) : 0) : r.entries.length;
+    }
+    r.vals = on ? r.entries.map((e) => {
+      const vals = dict(), at = envIn(vals, e.n);
+      e.order.forEach((q) => settle(q, vals, at));
+      constraints(e.order, vals, at);
+      return vals;
+    }) : [];
+    // Outside the roster, each of its questions is the list of the entries' answers.
+    values[r.name] = window.SurveyExpr.NodeSet(r.vals.map(() => ''));
+    r.d.questions.forEach((name) => { values[name] = window.SurveyExpr.NodeSet(r.vals.map((v) => v[name])); });
+  }
+
+  function settle(q, vals, at) {
+    const key = q.base || q.name;
+    const on = relevant[q.name] = q.when.every((x) => x.evaluateBool(at()));
     if (!on || q.type === 'note') return;
     if (q.type === 'calculate') {
-      const v = q.calc ? q.calc.evaluate(env()) : '';
-      if (v !== '' && !(typeof v === 'number' && !isFinite(v))) values[q.name] = v;
+      const v = q.calc ? q.calc.evaluate(at()) : '';
+      if (v !== '' && !(typeof v === 'number' && !isFinite(v))) vals[key] = v;
       return;
     }
-    applyFilter(q);
+    applyFilter(q, at);
     const raw = read(q);
     let result;
     if (!isEmpty(raw)) result = clean(q, raw);
-    else if (q.required === true || (q.required && q.required.evaluateBool(env()))) {
+    else if (q.required === true || (q.required && q.required.evaluateBool(at()))) {
       result = { error: q.d.required_message || M.required };
     }
     else return;
     if (result.error) errors[q.name] = result.error;
-    else values[q.name] = result.value;
+    else vals[key] = result.value;
+  }
+
+  // A roster with repeat_count gets as many entries as it asks for; answers of entries
+  // cut off by a smaller count come back if the count grows again.
+  function resize() {
+    let changed = false;
+    Object.keys(R).forEach((name) => {
+      const r = R[name];
+      if (!r.count || r.want == null || r.want === r.entries.length) return;
+      const raws = r.entries.map(entryRaw);
+      r.kept = raws.concat(r.kept.slice(raws.length));
+      const wanted = [];
+      for (let i = 0; i < r.want; i++) wanted.push(r.kept[i] || {});
+      forget(r);
+      setEntries(r, wanted);
+      changed = true;
+    });
+    return changed;
   }
 
   function clean(q, raw) {
@@ -180,9 +300,18 @@
       return number ? { value: parseFloat(text) } : { error: M.expected_number };
     }
     if (type === 'date') return isDate(text) ? { value: text } : { error: M.expected_date };
+    if (type === 'time') return TIME.test(text) ? { value: text } : { error: M.expected_time };
+    if (type === 'datetime') {
+      const at = text.replace(' ', 'T'), ok = isDate(at.slice(0, 10)) && DATETIME.test(at);
+      return ok ? { value: at } : { error: M.expected_datetime };
+    }
+    if (type === 'range') return isFinite(text) && text !== '' ? { value: +text } : { error: M.expected_number };
     const limit = def.limits[q.d.multiline ? 'long' : 'short'], length = Array.from(text).length;
     return length > limit ? { error: fill(M.too_long, { limit: limit, length: length }) } : { value: text };
   }
+
+  const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
+  const DATETIME = /^\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/;
 
   function isDate(text) {
     const date = new Date(text + 'T00:00:00Z');
@@ -198,13 +327,13 @@
     return alone && codes.length > 1 ? { error: fill(M.exclusive_choice, q.choices[alone]) } : { value: codes };
   }
 
-  function applyFilter(q) {
+  function applyFilter(q, at) {
     if (q.filter) q.opts.forEach((o) => {
       const choice = q.choices[o.code] || { columns: {} }, row = { name: o.code, label: choice.label || '' };
       Object.keys(choice.columns).forEach((k) => { row[k] = choice.columns[k]; });
       // An or_other "other" is always offered, as on the server.
       const other = o.code === 'other' && !!q.d.or_other;
-      o.out = o.el.out = o.box.hidden = !(other || q.filter.evaluateBool(env(undefined, row)));
+      o.out = o.el.out = o.box.hidden = !(other || q.filter.evaluateBool(at(undefined, row)));
       if (o.el.tagName === 'OPTION') {
         o.el.disabled = o.out;
         if (o.out && o.el.selected) o.el.parentNode.value = '';
@@ -224,7 +353,37 @@
     all('.matrix[data-group], fieldset.group').forEach((box) => {
       box.hidden = !box.querySelector('.q[data-name]:not([hidden])');
     });
+    Object.keys(R).forEach((name) => {
+      const r = R[name], on = !!relevant[name];
+      r.box.hidden = !on;
+      const p = $('err-' + name), text = on && serverErrors[name] || '';
+      if (p) {
+        p.textContent = text;
+        p.hidden = !text;
+      }
+    });
+    references();
     navigation();
+  }
+
+  // ${name} in labels: the earlier answer as it reads (a choice's label), inside an entry its sibling's.
+  function references() {
+    all('span.ref[data-ref]').forEach((span) => {
+      const name = span.getAttribute('data-ref'), box = span.closest('.entry[data-entry]');
+      const r = box && R[(box.closest('[data-repeat]') || {}).getAttribute('data-repeat')];
+      const vals = r && B[name] && B[name].d.repeat === r.name ? r.vals[+box.getAttribute('data-entry') - 1] || {} : values;
+      const text = shownText(name, vals[name]);
+      if (span.textContent !== text) span.textContent = text;
+    });
+  }
+
+  function shownText(name, v) {
+    const choices = B[name] ? B[name].choices : {};
+    const items = v instanceof window.SurveyExpr.NodeSet ? v.nodes : Array.isArray(v) ? v : v == null ? [] : [v];
+    return items.filter((x) => x !== '' && x != null).map((x) => {
+      const c = choices[String(x)];
+      return c ? c.label : String(x);
+    }).join('、');
   }
 
   function showError(q, text) {
@@ -245,7 +404,7 @@
 
   function visiblePages() {
     const seen = [];
-    list.forEach((q) => {
+    list.concat(Object.keys(R).map((name) => R[name])).forEach((q) => {
       if (relevant[q.name] && q.type !== 'calculate' && q.page != null && seen.indexOf(q.page) < 0) seen.push(q.page);
     });
     return seen.sort((a, b) => a - b);
@@ -283,6 +442,7 @@
 
   function update() {
     evaluate();
+    if (resize()) evaluate();
     render();
     save();
   }
@@ -346,7 +506,18 @@
 
   function answers() {
     const out = {};
-    list.forEach((q) => { if (answerable(q) && relevant[q.name] && q.name in values) out[q.name] = values[q.name]; });
+    top.forEach((q) => { if (answerable(q) && relevant[q.name] && q.name in values) out[q.name] = values[q.name]; });
+    Object.keys(R).forEach((name) => {
+      const r = R[name];
+      if (!relevant[name]) return;
+      out[name] = r.entries.map((e, i) => {
+        const entryAnswers = {};
+        e.qs.forEach((q) => {
+          if (answerable(q) && relevant[q.name] && q.base in r.vals[i]) entryAnswers[q.base] = r.vals[i][q.base];
+        });
+        return entryAnswers;
+      });
+    });
     return out;
   }
 
@@ -401,13 +572,16 @@
     const other = [];
     serverErrors = dict();
     list422.forEach((e) => {
-      if (Q[e.field] && Q[e.field].el && relevant[e.field]) serverErrors[e.field] = e.message;
+      if (Q[e.field] && Q[e.field].el && relevant[e.field] || R[e.field] && relevant[e.field]) {
+        serverErrors[e.field] = e.message;
+      }
       else other.push((Q[e.field] ? '' : e.field + ': ') + e.message);
     });
     render();
     status(other.length ? other.join('；') : T.check, true);
     const first = list.filter((q) => serverErrors[q.name])[0];
     if (first) focusOn(first);
+    else Object.keys(R).forEach((name) => { if (serverErrors[name] && R[name].page !== state.page) go(R[name].page); });
   }
 
   function thanks() {
@@ -442,7 +616,8 @@
     box.push(entry);
     if (!store(OUTBOX, box)) return status(T.full, true);
     store(COUNT, (load(COUNT) || 0) + 1);
-    list.forEach((q) => { if (answerable(q)) write(q, ''); });
+    top.forEach((q) => { if (answerable(q)) write(q, ''); });
+    Object.keys(R).forEach((name) => { R[name].kept = []; setEntries(R[name], []); });
     touched = dict();
     serverErrors = dict();
     state = { page: 0, key: newKey(), started: new Date().toISOString(), pending: false };
@@ -539,6 +714,31 @@
     if ((event.key === 'Enter' || event.keyCode === 13) && event.target.tagName === 'INPUT') event.preventDefault();
   });
   form.addEventListener('submit', (event) => event.preventDefault());
+  // A roster's 添加 and 删除 buttons, on the device.
+  form.addEventListener('click', (event) => {
+    const button = event.target.closest && event.target.closest('button[name="_add"],button[name="_remove"]');
+    if (!button) return;
+    event.preventDefault();
+    const parts = button.value.split(':'), r = R[parts[0]];
+    if (!r || r.count) return;
+    const raws = r.entries.map(entryRaw);
+    if (button.name === '_add') {
+      if (raws.length >= MAX_ENTRIES) return;
+      setEntries(r, raws.concat([{}]));
+      update();
+      // The new entry is announced and brought into view, without opening the keyboard.
+      const added = r.entries[r.entries.length - 1].el;
+      added.setAttribute('tabindex', '-1');
+      added.focus({ preventScroll: true });
+      added.scrollIntoView({ block: 'start' });
+    } else {
+      raws.splice(+parts[1] - 1, 1);
+      forget(r);
+      setEntries(r, raws);
+      update();
+      if (r.addButton) r.addButton.focus();
+    }
+  });
   next.addEventListener('click', onNext);
   back.addEventListener('click', onBack);
   retryButton.addEventListener('click', () => { attempt = 0; retry(true); });
@@ -547,7 +747,11 @@
   // --- start: a draft comes back on its page
   const draft = load(DRAFT);
   if (draft && draft.answers && (draft.key === state.key || !Object.keys(rawAnswers()).length)) {
-    list.forEach((q) => { if (answerable(q)) write(q, own(draft.answers, q.name) ? draft.answers[q.name] : ''); });
+    top.forEach((q) => { if (answerable(q)) write(q, own(draft.answers, q.name) ? draft.answers[q.name] : ''); });
+    Object.keys(R).forEach((name) => {
+      const saved = draft.answers[name];
+      setEntries(R[name], own(draft.answers, name) && Array.isArray(saved) ? saved : []);
+    });
     state = { page: draft.page || 0, key: draft.key || state.key, started: draft.started || state.started,
       pending: draft.pending };
     field('_key').value = state.key;
@@ -557,6 +761,7 @@
     if (($('err-' + q.name) || {}).textContent) touched[q.name] = true;
   });
   evaluate();
+  if (resize()) evaluate();
   render();
   const shown = visiblePages();
   go(shown.indexOf(state.page) >= 0 ? state.page : shown[0] || 0);
