@@ -244,31 +244,40 @@ def create_token(username: str, name: str) -> None:
 @responses_cli.command("export")
 @click.argument("form_id")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--table", default=export.MAIN, show_default=True,
+              help="main (one row per response) or a roster's name (one row per entry).")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
-@click.option("--codebook", type=click.Path(dir_okay=False, writable=True), help="Also write the codebook here.")
+@click.option("--codebook", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the codebook (every table) here.")
 @needs_database
-def export_responses(form_id: str, fmt: str, output: str | None, codebook: str | None) -> None:
+def export_responses(form_id: str, fmt: str, table: str, output: str | None, codebook: str | None) -> None:
     """Export the responses of FORM_ID (stdout without --output)."""
     if db.session.scalar(select(Questionnaire.id).where(Questionnaire.form_id == form_id)) is None:
         raise click.ClickException(f"no questionnaire '{form_id}'")
+    try:
+        lines = export.csv_lines(form_id, table)
+    except export.UnknownTable as exc:
+        names = ", ".join(exc.names)
+        raise click.ClickException(f"没有“{exc.name}”表 (no table '{exc.name}'); 可选 (tables): {names}") from None
     if output is None:
-        for line in export.csv_lines(form_id):
+        for line in lines:
             click.echo(line, nl=False)
     else:
-        _write_with_progress(form_id, output)
+        _write_with_progress(form_id, table, lines, output)
     if codebook:
         Path(codebook).write_text(export.codebook_csv(form_id), encoding="utf-8")
 
 
-def _write_with_progress(form_id: str, output: str) -> None:
+def _write_with_progress(form_id: str, table: str, lines, output: str) -> None:
     total = catalogue.response_count(form_id)
     with open(output, "w", encoding="utf-8", newline="") as handle, \
             click.progressbar(length=total, label="导出 (exporting)", file=sys.stderr, show_pos=True) as bar:
-        for index, line in enumerate(export.csv_lines(form_id)):
+        for index, line in enumerate(lines):
             handle.write(line)
             if index:
                 bar.update(1)
-    click.echo(f"wrote {total} responses to {output}", err=True)
+    what = "responses" if table == export.MAIN else f"responses' {table} entries"
+    click.echo(f"wrote {total} {what} to {output}", err=True)
 
 
 class LazyGroup(AppGroup):

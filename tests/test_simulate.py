@@ -224,3 +224,102 @@ def test_bad_arguments(bundled):
         simulate(bundled, -1, 1)
     with pytest.raises(SimulationError):
         simulate(bundled, 1, 1, start=START, end=START)
+
+
+# --- rosters and the newer question types --------------------------------------------------
+
+TYPES_FORM = """
+form_id: sim_types
+title: {zh: 题型与花名册, en: Types and rosters}
+version: "1"
+default_language: zh
+survey:
+  - {type: hidden, name: batch, default: "b7"}
+  - {type: range, name: r_int, parameters: "start=0 end=10 step=2", required: yes, label: 评分}
+  - {type: range, name: r_dec, parameters: "start=1 end=0 step=-0.25", required: yes, label: 比例}
+  - {type: time, name: t_wake, required: yes, label: 起床时间}
+  - {type: datetime, name: dt_last, required: yes, label: 上次报警时间}
+  - {type: select_one yn, name: has_car, required: yes, label: 有车吗}
+  - type: begin_repeat
+    name: car
+    label: 车辆
+    relevant: ${has_car} = 'yes'
+    children:
+      - {type: integer, name: c_year, required: yes, label: 年份, constraint: ". >= 2000 and . <= 2026"}
+      - {type: select_one yn, name: c_stolen, required: yes, label: 被盗过吗}
+      - {type: time, name: c_when, required: yes, relevant: "${c_stolen} = 'yes'", label: 几点}
+      - {type: range, name: c_score, parameters: "start=1 end=5", required: yes, label: 满意,
+         constraint: ". <= ${r_int} + 1"}
+  - {type: calculate, name: n_cars, calculation: "count(${c_year})"}
+  - {type: integer, name: parked, required: yes, label: 停车数, constraint: ". <= ${n_cars}"}
+choices:
+  yn:
+    - {name: "yes", label: 是}
+    - {name: "no", label: 否}
+"""
+MARCH = dict(start=dt.datetime(2026, 3, 1, tzinfo=UTC), end=dt.datetime(2026, 3, 20, tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
+def household():
+    return compile_questionnaire(load_file(ROOT / "tests" / "data" / "household_roster.yaml"))
+
+
+@pytest.fixture(scope="module")
+def types_form(tmp_path_factory):
+    path = tmp_path_factory.mktemp("simulate_types") / "sim_types.yaml"
+    path.write_text(TYPES_FORM, encoding="utf-8")
+    return compile_questionnaire(load_file(path))
+
+
+def test_roster_entries_follow_count_and_relevance(household):
+    """Does the member roster have exactly hh_size entries, each answered by its own relevance?"""
+    responses = list(simulate(household, 300, 4, **MARCH))
+    assert not [errors for r in responses if (errors := errors_of(household, r))]
+    for r in responses:
+        members = r.answers["member"]
+        assert len(members) == r.answers["hh_size"]
+        for m in members:
+            assert {"m_sex", "m_age", "m_victim"} <= set(m) and 0 <= m["m_age"] <= 120
+            assert ("m_crime" in m) == (m["m_victim"] == "yes")
+    counts = {len(r.answers.get("incident", [])) for r in responses}
+    assert counts == {0, 1, 2, 3}  # a roster without repeat_count: 0 to 3 entries
+    assert any(m["m_victim"] == "no" for r in responses for m in r.answers["member"])
+
+
+def test_newer_types_and_hidden(types_form):
+    """Are range, time and datetime answered in form and range, hidden and calculations never sent?"""
+    responses = list(simulate(types_form, 400, 9, **MARCH))
+    assert not [(r.answers, errors) for r in responses if (errors := errors_of(types_form, r))][:3]
+    for r in responses:
+        a = r.answers
+        assert "batch" not in a and "n_cars" not in a
+        assert a["r_int"] in {0, 2, 4, 6, 8, 10} and a["r_dec"] in {0.0, 0.25, 0.5, 0.75, 1.0}
+        assert re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", a["t_wake"])
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", a["dt_last"])
+        assert ("car" in a) == (a["has_car"] == "yes")
+        for car in a.get("car", []):
+            assert 2000 <= car["c_year"] <= 2026 and car["c_score"] <= a["r_int"] + 1
+            assert ("c_when" in car) == (car["c_stolen"] == "yes")
+        assert a["parked"] <= len(a.get("car", []))
+    assert any(len(r.answers.get("car", [])) >= 2 for r in responses)
+    assert any("c_when" in car for r in responses for car in r.answers.get("car", []))
+
+
+def test_roster_simulation_deterministic(household):
+    """Same seed, same rosters; a shorter run is a prefix."""
+    first = list(simulate(household, 60, 2, **MARCH))
+    assert first == list(simulate(household, 60, 2, **MARCH))
+    assert first[:10] == list(simulate(household, 10, 2, **MARCH))
+
+
+def test_roster_responses_stored_by_store_batch(app):
+    """Does the server's batch path (its own validation) store simulated roster responses?"""
+    from surveyapp import responses
+    from surveyapp.responses import compiled_version, find_target
+    from tests.builders import import_file
+
+    import_file(ROOT / "tests" / "data" / "household_roster.yaml")
+    target = find_target("household_roster")
+    compiled = compiled_version(target.version_id, target.checksum)
+    assert responses.store_batch("household_roster", simulate(compiled, 40, 3)) == 40

@@ -22,6 +22,7 @@ Metadata columns start with an underscore: ``META_COLUMNS``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
@@ -78,6 +79,8 @@ class Dataset:
     versions: tuple[int, ...] = ()
     title: Text = field(default_factory=dict)
     checksum: str = ""
+    rosters: dict[str, Any] = field(default_factory=dict)
+    """Roster name -> ``analysis.rosters.Roster``: one row per entry, linked by ``_id``."""
     """A digest of the stored responses read (ids, times and answer documents), when known."""
 
     def __len__(self) -> int:
@@ -103,9 +106,19 @@ class Dataset:
         mapping = {code: _pick(label, language) for code, label in variable.choices}
         return self.frame[name].cat.rename_categories(mapping)
 
+    def roster(self, name: str):
+        """Roster ``name``'s entries (``analysis.rosters.Roster``); KeyError names the rosters there are."""
+        if name not in self.rosters:
+            raise KeyError(f"no roster {name!r}; rosters: {', '.join(self.rosters) or 'none'}")
+        return self.rosters[name]
+
     def subset(self, mask: pd.Series | np.ndarray) -> Dataset:
         """The same codebook over the rows where ``mask`` is true."""
-        return Dataset(self.frame[np.asarray(mask, dtype=bool)], self.variables, self.versions, self.title)
+        frame = self.frame[np.asarray(mask, dtype=bool)]
+        kept = set(frame["_id"]) if "_id" in frame else set()
+        rosters = {name: dataclasses.replace(r, frame=r.frame[r.frame["_id"].isin(kept)].reset_index(drop=True))
+                   for name, r in self.rosters.items()}
+        return Dataset(frame, self.variables, self.versions, self.title, rosters=rosters)
 
 
 def _pick(text: Text | None, language: str) -> str:
@@ -164,15 +177,20 @@ def build_dataset(meta: dict[str, Any], answers: Sequence[dict[str, Any]] | Iter
         typed while its objects are still in the processor's cache).
     :param forms: the questionnaire versions involved, newest first.
     """
+    from surveyapp.analysis.rosters import build_roster, roster_names  # it reuses this module's column typing
+
     variables = codebook(forms, non_substantive)
     names = list(variables)
     parts: dict[str, list[Any]] = {}
     n = 0
     blocks = answers if chunked else [answers]
+    roster_parts: dict[str, list[Any]] = {name: [] for name in roster_names(forms)}
     for block in chain(blocks, [[]]):   # an empty block closes the run, so every column exists
         if parts and not block:
             break
         n += len(block)
+        for name, kept in roster_parts.items():
+            kept.extend({name: document.get(name)} for document in block)
         for variable, raw in zip(variables.values(), _transpose(block, names)):
             for column, values in _typed(variable, raw).items():
                 parts.setdefault(column, []).append(values)
@@ -182,7 +200,9 @@ def build_dataset(meta: dict[str, Any], answers: Sequence[dict[str, Any]] | Iter
     frame = pd.DataFrame({k: v.array if isinstance(v, pd.Series) else v for k, v in columns.items()},
                          index=pd.RangeIndex(n))
     title = forms[0].title if forms else {}
-    return Dataset(frame, variables, tuple(versions), title)
+    ids = list(frame["_id"])
+    rosters = {name: build_roster(name, ids, kept, forms, non_substantive) for name, kept in roster_parts.items()}
+    return Dataset(frame, variables, tuple(versions), title, rosters=rosters)
 
 
 def _concatenated(pieces: list[Any]) -> Any:

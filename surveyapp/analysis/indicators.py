@@ -26,6 +26,7 @@ from surveyapp.analysis.compare import Difference, RankedUnit, compare_proportio
 from surveyapp.analysis.design import Design
 from surveyapp.analysis.plan import Indicator, Plan
 from surveyapp.analysis.results import Estimate, record_dict
+from surveyapp.analysis.rosters import entry_estimate
 from surveyapp.analysis.sample import Sample, prepare
 
 
@@ -74,6 +75,8 @@ def estimate(indicator: Indicator, sample: Sample | pd.DataFrame, plan: Plan,
     sample = Sample.of(sample)
     if indicator.kind == "composite":
         return _composite(indicator, sample, plan, domain)
+    if indicator.roster is not None:
+        return _labelled(_over_entries(indicator, sample, domain), indicator)
     values = indicator_values(indicator, sample.frame)
     if domain is not None:
         values = values.where(np.asarray(domain, dtype=bool))
@@ -82,6 +85,17 @@ def estimate(indicator: Indicator, sample: Sample | pd.DataFrame, plan: Plan,
     else:
         result = estimates.mean(values, sample.design, calibration=sample.calibration)
     return _labelled(result, indicator)
+
+
+def _over_entries(indicator: Indicator, sample: Sample, domain) -> Estimate:
+    """A roster indicator over the entries of the sample's responses (in ``domain`` when given)."""
+    roster = sample.rosters.get(indicator.roster)
+    if roster is None:  # absent rather than wrong: the sample was built without its rosters
+        nan = float("nan")
+        return Estimate(nan, nan, nan, nan, 0, "none", extra={"base": "entries", "roster": indicator.roster,
+                                                             "reason": "roster_not_loaded"})
+    ids = sample.frame["_id"] if domain is None else sample.frame["_id"][np.asarray(domain, dtype=bool)]
+    return entry_estimate(indicator, roster, ids)
 
 
 def _labelled(result: Estimate, indicator: Indicator, **more) -> Estimate:

@@ -59,6 +59,8 @@ class Indicator:
     per: float = 1.0
     higher_is_better: bool = True
     description: Text = field(default_factory=dict)
+    roster: str | None = None
+    """The roster holding ``question``: the indicator then counts entries, not respondents."""
 
     @property
     def on_percent_scale(self) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from surveyapp.analysis.plan import KINDS, SCORE_PRESETS, Indicator, Plan, QualityRules, WaveSpec, Weighting
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
+from surveyapp.questionnaire.compiled import repeat_members
 from surveyapp.questionnaire.schema import Questionnaire
 from surveyapp.questionnaire.yaml_source import parse_document
 
@@ -211,7 +212,7 @@ class _Checker:
             self.add(item, "plan_wrong_type", name, name=question.name, type=question.type, kind=kind)
             return {}
         codes = [c.value for c in self.form.choices.get(question.list_name or "", ())]
-        out: dict[str, Any] = {"question": question.name}
+        out: dict[str, Any] = {"question": question.name, "roster": repeat_members(self.form).get(question.name)}
         for key in ("positive", "any_of", "exclude"):
             values = item.get(key, non_substantive if key == "exclude" else ())
             values = tuple(str(v) for v in (values if isinstance(values, list | tuple) else [values]))

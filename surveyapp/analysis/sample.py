@@ -34,6 +34,9 @@ class Sample:
     calibration: Calibration | None = None
     weighting: dict[str, Any] = field(default_factory=dict)
     quality: dict[str, Any] = field(default_factory=dict)
+    rosters: Mapping[str, Any] = field(default_factory=dict)
+    """Roster name -> ``rosters.Roster`` (``Dataset.rosters``): for indicators over entries;
+    only the entries of the responses in ``frame`` are used."""
 
     @classmethod
     def of(cls, frame: pd.DataFrame | Sample) -> Sample:
@@ -46,7 +49,8 @@ class Sample:
         calibration = None if self.calibration is None else Calibration(
             self.calibration.x[mask], self.calibration.base_weights[mask])
         design = None if self.design is None else self.design.subset(mask)
-        return Sample(self.frame[mask].reset_index(drop=True), design, calibration, self.weighting, self.quality)
+        return Sample(self.frame[mask].reset_index(drop=True), design, calibration, self.weighting, self.quality,
+                      self.rosters)
 
 
 def prepare(frame: pd.DataFrame, plan: Plan, batteries: Mapping[str, Iterable[str]] | None = None) -> Sample:

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from surveyapp.questionnaire.compiled import Compiled
-from surveyapp.questionnaire.expressions import Env
+from surveyapp.questionnaire.expressions import Env, NodeSet
 # The validator's own helpers, so that filters and calculations see exactly what it sees.
 from surveyapp.questionnaire.validate import storable
+from surveyapp.simulate.kinds import RosterKinds, computed
 from surveyapp.simulate.plan import PROBE, _logistic, _Plan, _Step, _holds
 from surveyapp.simulate.profile import Profile, SimulatedResponse, SimulationError, _Redraw, default_profile
 
@@ -32,11 +33,21 @@ HOUR_WEIGHT = (0.04, 0.02, 0.01, 0.01, 0.01, 0.03, 0.12, 0.35, 0.6, 0.8, 0.85, 0
 # --- the simulator ----------------------------------------------------------------------------
 
 class _Respondent:
-    __slots__ = ("values", "env", "today", "cats", "disposition", "straight", "speeder", "pins", "lines", "cache")
+    """One resident being walked through the questions; a roster entry is walked as one too.
 
-    def __init__(self, today, cats, disposition, straight, speeder, pins):
-        self.values: dict[str, Any] = {}
-        self.env = Env(self.values, today=today)
+    ``own`` holds what this respondent (or entry) answered; ``values`` is the scope its
+    expressions see: ``own``, then the outer response (for an entry), or the rosters' answers
+    over their entries (``nodes``), as in the validator.
+    """
+
+    __slots__ = ("own", "nodes", "values", "env", "today", "cats", "disposition", "straight", "speeder", "pins",
+                 "lines", "cache")
+
+    def __init__(self, today, cats, disposition, straight, speeder, pins, outer=None, position=None):
+        self.own: dict[str, Any] = {}
+        self.nodes: dict[str, NodeSet] = {}
+        self.values = ChainMap(self.own, outer if outer is not None else self.nodes)
+        self.env = Env(self.values, today=today, position=position)
         self.today = today
         self.cats = cats
         self.disposition = disposition
@@ -47,7 +58,7 @@ class _Respondent:
         self.cache: dict[int, bool] = {}
 
 
-class _Simulator:
+class _Simulator(RosterKinds):
     def __init__(self, compiled, profile, channels, wave, start, end, seed):
         self.plan = _Plan(compiled, profile)
         self.profile = profile
@@ -68,8 +79,9 @@ class _Simulator:
             for j, step in enumerate(self.plan.ordinal):
                 self.item_shift[i, j] = profile.channel_item_shift.get(c, {}).get(step.name, 0.0)
         self.pins = {c: self.plan.pins(c) for c in self.channels}
-        for step in self.plan.steps:
-            if step.kind not in ("skip", "calc"):
+        entry_steps = [e for s in self.plan.steps if s.kind == "roster" for e in s.entry_steps]
+        for step in [*self.plan.steps, *entry_steps]:
+            if step.kind not in ("skip", "calc", "roster"):
                 step.run = getattr(self, "_" + step.kind)
         if not 0.0 <= profile.cohesion <= 1.0:
             raise SimulationError("cohesion must be between 0 and 1")
@@ -114,7 +126,7 @@ class _Simulator:
         for _ in range(ATTEMPTS):
             person = _Respondent(today, cats, disposition, straight, speeder, self.pins[channel])
             try:
-                self._walk(person)
+                self._walk(person, self.plan.steps)
             except _Redraw:
                 continue
             if all(_holds(s, person.values, person.values[s.name], today)
@@ -123,7 +135,7 @@ class _Simulator:
         else:
             raise SimulationError("could not simulate a valid response in "
                                   f"{ATTEMPTS} attempts (questionnaire {self.plan.compiled.questionnaire.form_id})")
-        answers = {k: v for k, v in person.values.items() if k not in self.plan.calculations}
+        answers = self._submitted(person.own)
         return SimulatedResponse(channel, answers, started, submitted, mode, self.wave, speeder, straight)
 
     def _times(self, mode: str, speeder: bool) -> tuple[dt.datetime, dt.datetime]:
@@ -143,13 +155,27 @@ class _Simulator:
                 break
         return submitted - dt.timedelta(seconds=seconds), submitted
 
-    def _walk(self, person: _Respondent) -> None:
+    def _submitted(self, own: dict[str, Any]) -> dict[str, Any]:
+        """What a client would send: no calculations, each roster as its entries' answers."""
+        out = {}
+        for name, value in own.items():
+            if name in self.plan.calculations:
+                continue
+            out[name] = [self._submitted(entry) for entry in value] if name in self.plan.rosters else value
+        return out
+
+    def _walk(self, person: _Respondent, steps) -> None:
         values, env, relevant = person.values, person.env, self._relevant
-        for step in self.plan.steps:
+        for step in steps:
             if step.conditions and not relevant(step.conditions, person):
+                if step.kind == "roster":  # seen by later expressions as a roster without entries
+                    self._publish(step, person, [])
                 continue
             if step.kind == "calc":
-                values[step.name] = storable(step.expr.evaluate(env))
+                values[step.name] = computed(step, env)
+                continue
+            if step.kind == "roster":
+                self._roster(step, person)
                 continue
             required = step.required_true or bool(step.required_expr and step.required_expr.evaluate_bool(env))
             value = step.run(step, person, required)
@@ -185,7 +211,7 @@ class _Simulator:
             for name in step.pending:
                 calc = self.plan.calc_steps[name]
                 if all(expr.evaluate_bool(env) for expr in calc.conditions):
-                    pending[name] = storable(calc.expr.evaluate(env))
+                    pending[name] = computed(calc, env)
         return _holds(step, person.values, value, person.today, pending)
 
     def _first_ok(self, step, person, candidates) -> Any:

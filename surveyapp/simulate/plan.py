@@ -15,13 +15,14 @@ import numpy as np
 from surveyapp.questionnaire import types
 from surveyapp.questionnaire.compiled import Compiled
 from surveyapp.questionnaire.expressions import Env
-from surveyapp.questionnaire.schema import Question, walk
+from surveyapp.questionnaire.schema import Question, Repeat, walk, walk_all
 # The validator's own helpers, so that filters and calculations see exactly what it sees.
 from surveyapp.questionnaire.validate import filter_row
 from surveyapp.simulate.answers import OPEN_ANSWERS, OTHER_ANSWERS
 from surveyapp.simulate.profile import DONT_KNOW_CODES, Profile, SimulationError
 
-PROBE = range(-100, 1001)  # integers tried to learn a fixed numeric constraint
+PROBE = range(-100, 2101)  # integers tried to learn a fixed numeric constraint (years included)
+COMPUTED = frozenset({"calculate", "hidden"})  # never answered: their values come from the questionnaire
 
 
 # --- the plan: what to do for each question, worked out once -------------------------------
@@ -71,6 +72,32 @@ class _Step:
         self.exclusive_logits: tuple[float, ...] = ()  # ... and of ticking each exclusive code alone
 
 
+class RosterStep:
+    """A roster (repeat group) in the evaluation order: how many entries, and each entry's steps."""
+
+    kind = "roster"
+    matrix = None
+    pending: tuple[str, ...] = ()
+
+    def __init__(self, repeat: Repeat, compiled: Compiled, entry_steps: list[_Step]):
+        self.repeat = repeat
+        self.name = repeat.name
+        self.conditions = compiled.conditions[repeat.name]
+        self.count = compiled.expression(repeat.name, "count")
+        self.entry_steps = entry_steps
+        self.members = tuple(x.name for x in repeat.questions())
+
+
+def _entry_weights(scale: Sequence[float], substantive: list[str], dk: list[str],
+                   dont_know: float) -> dict[str, float]:
+    """Choice weights for an ordinal item asked once per roster entry: its base distribution."""
+    if len(scale) != len(substantive) or sum(scale) <= 0:
+        raise SimulationError(f"profile scale has {len(scale)} values for {len(substantive)} codes")
+    weights = {code: float(x) / sum(scale) * (1 - min(dont_know, 1.0)) for code, x in zip(substantive, scale)}
+    weights.update((code, min(dont_know, 1.0)) for code in dk[:1])
+    return weights
+
+
 def _cumulative(codes: Sequence, weights: Mapping) -> list[float]:
     total, out = 0.0, []
     for code in codes:
@@ -90,35 +117,58 @@ class _Plan:
                      for question, parents in walk(q.items)}
         other_boxes = {f"{question.name}_other" for question in q.questions() if question.or_other}
         done: set[str] = set()
-        calculations = {x.name for x in compiled.order if x.type == "calculate"}
-        self.steps: list[_Step] = []
+        calculations = {x.name for x in compiled.order if x.type in COMPUTED}
+        self.steps: list[_Step | RosterStep] = []
         self.ordinal: list[_Step] = []
-        for question in compiled.order:
-            step = _Step(question, compiled)
-            step.matrix = matrix_of.get(question.name)
+        for item in compiled.steps:
+            if isinstance(item, Repeat):
+                self.steps.append(self._roster(item, other_boxes))
+                done.update(x.name for x in item.questions())
+                continue
+            step = _Step(item, compiled)
+            step.matrix = matrix_of.get(item.name)
             if step.constraint is not None:
                 step.pending = tuple(x.name for x in compiled.order
-                                     if x.name in step.constraint.references - done - {question.name}
+                                     if x.name in step.constraint.references - done - {item.name}
                                      and x.name in calculations)
             self._prepare(step, other_boxes)
             self.steps.append(step)
-            done.add(question.name)
-        # Calculations nothing refers to are left to the validator; notes need no step.
-        used = set().union(*(e.references for e in compiled.expressions.values()))
-        self.steps = [s for s in self.steps if s.kind != "skip" and (s.kind != "calc" or s.name in used)]
+            done.add(item.name)
+        self.steps = self._needed(self.steps)
         self.deferred = [s for s in self.steps if s.pending]
         self.has_matrix = any(s.matrix for s in self.steps if s.kind != "skip")
         self.calc_steps = {s.name: s for s in self.steps if s.kind == "calc"}
-        self.calculations = calculations
+        self.calculations = calculations | {x.name for x, _ in walk_all(q.items) if x.type in COMPUTED}
+        self.rosters = frozenset(r.name for r in q.repeats())
         self._thresholds()
 
-    def _prepare(self, step: _Step, other_boxes: set[str]) -> None:
+    def _needed(self, steps: list) -> list:
+        """Steps left once notes and the calculations nothing refers to (left to the validator) go."""
+        used = set().union(*(e.references for e in self.compiled.expressions.values()))
+        return [s for s in steps if s.kind != "skip" and (s.kind != "calc" or s.name in used)]
+
+    def _roster(self, repeat: Repeat, other_boxes: set[str]) -> RosterStep:
+        """A roster's step: its entry count and its questions, planned like the response's own.
+
+        Entries have no latent attitude of their own, so an ordinal item inside one is drawn
+        from its base distribution (``in_entry``).
+        """
+        entry_steps = []
+        for question in self.compiled.entry_order[repeat.name]:
+            step = _Step(question, self.compiled)
+            self._prepare(step, other_boxes, in_entry=True)
+            entry_steps.append(step)
+        return RosterStep(repeat, self.compiled, self._needed(entry_steps))
+
+    def _prepare(self, step: _Step, other_boxes: set[str], in_entry: bool = False) -> None:
         p, question, name = self.profile, step.question, step.question.name
         qtype = question.type
-        if types.get(qtype) is None or (not types.get(qtype).answerable and qtype != "calculate"):
+        if types.get(qtype) is None or (not types.get(qtype).answerable and qtype not in COMPUTED):
             step.kind = "skip"
-        elif qtype == "calculate":
+        elif qtype in COMPUTED:  # computed as the validator does (a hidden one may have only a default)
             step.kind, step.expr = "calc", self.compiled.expression(name, "calculation")
+        elif qtype in ("time", "datetime", "range"):
+            step.kind = qtype
         elif qtype in ("select_one", "select_multiple", "rank"):
             listed = [c for c in self.compiled.options[name].values() if c.value != "other"]
             dk = [c.value for c in listed if c.value in DONT_KNOW_CODES and not c.exclusive]
@@ -129,6 +179,10 @@ class _Plan:
                 if scale is None and name not in p.weights and len(substantive) >= 3 \
                         and all(v.isdigit() for v in substantive):
                     scale = _GENERIC_SCALES.get(len(substantive), (1.0,) * len(substantive))
+                if scale is not None and in_entry:
+                    dont_know = p.dont_know * p.dont_know_items.get(name, 1.0)
+                    step.weights = step.weights or _entry_weights(scale, substantive, dk, dont_know)
+                    scale = None
                 if scale is not None:
                     if len(scale) != len(substantive):
                         raise SimulationError(f"profile scale of {name!r} has {len(scale)} values for "
@@ -202,8 +256,9 @@ class _Plan:
         wanted = {c.code for c in self.compiled.questionnaire.channels} | {channel}
         if all(code.isdigit() for code in wanted):  # numeric codes would match any scale
             return {}
-        by_name = {s.name: s for s in self.steps}
-        target = next((s for s in self.steps if s.question.type == "select_one" and wanted <= set(s.options)), None)
+        steps = [s for s in self.steps if isinstance(s, _Step)]
+        by_name = {s.name: s for s in steps}
+        target = next((s for s in steps if s.question.type == "select_one" and wanted <= set(s.options)), None)
         pins: dict[str, str] = {}
         value = channel
         while target is not None and value in target.options and target.name not in pins:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from surveyapp.questionnaire.compiled import Compiled
-from surveyapp.questionnaire.schema import Questionnaire
+from surveyapp.questionnaire.schema import Questionnaire, walk_all
 from surveyapp.simulate.answers import OPEN_ANSWERS, OTHER_ANSWERS
 
 
@@ -158,7 +158,7 @@ def default_profile(questionnaire: Questionnaire | Compiled, waves: Sequence[str
     falling.
     """
     q = getattr(questionnaire, "questionnaire", questionnaire)
-    names = {question.name: question for question in q.questions()}
+    names = {question.name: question for question, _ in walk_all(q.items)}  # roster questions too
     lists = {name: [c for c in q.choices.get(question.list_name or "", ()) if c.value not in DONT_KNOW_CODES]
              for name, question in names.items()}
     scales = {k: v for k, v in _BUNDLED_SCALES.items()
