@@ -18,7 +18,7 @@ as a plan file the researcher can edit.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from surveyapp.analysis.plan import Indicator, Plan
 from surveyapp.questionnaire.messages import pick
@@ -61,7 +61,9 @@ class Measure:
     rate_name: str = ""
     score_name: str = ""
     group: str = ""
-    """The top-level group (page) the question is on; '' outside groups."""
+    """The top-level group (page) the question is on, or its roster; '' outside groups."""
+    roster: str = ""
+    """The roster holding the question ('' for a respondent's own answer): the measure counts entries."""
 
 
 def is_non_substantive(choice: Choice) -> bool:
@@ -69,13 +71,17 @@ def is_non_substantive(choice: Choice) -> bool:
 
 
 def describe(form: Questionnaire) -> list[Measure]:
-    """What every answerable top-level question measures, in questionnaire order (rosters left out)."""
+    """What every answerable question measures, in questionnaire order.
+
+    Inside a roster only evaluations and yes/no questions are kept (as measures over entries,
+    ``roster`` set and ``group`` the roster's name); the other kinds describe respondents."""
     out = []
     for question, parents in walk_all(form.items):
-        if any(isinstance(p, Repeat) for p in parents):
+        roster = next((p.name for p in parents if isinstance(p, Repeat)), "")
+        measure = _measure(question, form, roster or (parents[0].name if parents else ""), parents)
+        if roster and measure.kind not in ("likert", "yesno"):
             continue
-        group = parents[0].name if parents else ""
-        out.append(_measure(question, form, group, parents))
+        out.append(replace(measure, roster=roster) if roster else measure)
     return [m for m in out if m.kind != "none"]
 
 
@@ -165,17 +171,20 @@ def derive_plan(form: Questionnaire) -> Plan:
     indicators: list[Indicator] = []
     excluded: set[str] = set()
     taken = {q.name for q, _ in walk_all(form.items)}
+    rosters = {r.name: pick(r.label, "zh") or r.name for r in form.repeats()}
     for measure in describe(form):
+        if measure.kind not in ("likert", "yesno"):
+            continue
+        excluded.update(measure.exclude)
+        per = f"（按{rosters[measure.roster]}计）" if measure.roster else ""
+        roster = measure.roster or None
+        indicators.append(Indicator(_name(measure.question, "rate", taken), "rate", {"zh": measure.rate_name + per},
+                                    measure.question, positive=measure.positive, exclude=measure.exclude,
+                                    roster=roster))
         if measure.kind == "likert":
-            excluded.update(measure.exclude)
-            indicators.append(Indicator(_name(measure.question, "rate", taken), "rate", {"zh": measure.rate_name},
-                                        measure.question, positive=measure.positive, exclude=measure.exclude))
-            indicators.append(Indicator(_name(measure.question, "score", taken), "score", {"zh": measure.score_name},
-                                        measure.question, exclude=measure.exclude, scores=dict(measure.scores)))
-        elif measure.kind == "yesno":
-            excluded.update(measure.exclude)
-            indicators.append(Indicator(_name(measure.question, "rate", taken), "rate", {"zh": measure.rate_name},
-                                        measure.question, positive=measure.positive, exclude=measure.exclude))
+            indicators.append(Indicator(_name(measure.question, "score", taken), "score",
+                                        {"zh": measure.score_name + per}, measure.question, exclude=measure.exclude,
+                                        scores=dict(measure.scores), roster=roster))
     return Plan(form.form_id, tuple(indicators), non_substantive=tuple(sorted(excluded)) or ("9",))
 
 
@@ -189,5 +198,5 @@ def _name(question: str, suffix: str, taken: set[str]) -> str:
 
 def likert_rates(form: Questionnaire, plan: Plan) -> list[Indicator]:
     """The plan's rates of Likert items: the comparable evaluations a generic report weighs."""
-    likert = {m.question for m in describe(form) if m.kind == "likert"}
+    likert = {m.question for m in describe(form) if m.kind == "likert" and not m.roster}
     return [i for i in plan.indicators if i.kind == "rate" and i.question in likert]

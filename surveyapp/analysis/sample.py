@@ -53,11 +53,16 @@ class Sample:
                       self.rosters)
 
 
-def prepare(frame: pd.DataFrame, plan: Plan, batteries: Mapping[str, Iterable[str]] | None = None) -> Sample:
-    """Screen ``frame`` by the plan's quality rules, then weight what is kept by its weighting."""
+def prepare(frame: pd.DataFrame, plan: Plan, batteries: Mapping[str, Iterable[str]] | None = None,
+            rosters: Mapping[str, Any] | None = None) -> Sample:
+    """Screen ``frame`` by the plan's quality rules, then weight what is kept by its weighting.
+
+    ``rosters`` (``Dataset.rosters``) go with the sample, for indicators over entries: only the
+    entries of the responses kept are used."""
     screened = screen(frame, batteries or {}, plan.quality)
     weighted = plan_design(screened.frame, plan.weighting)
-    return Sample(weighted.frame, weighted.design, weighted.calibration, weighted.weighting, screened.summary)
+    return Sample(weighted.frame, weighted.design, weighted.calibration, weighted.weighting, screened.summary,
+                  rosters or {})
 
 
 def plan_design(frame: pd.DataFrame, weighting: Weighting) -> Sample:

@@ -59,9 +59,10 @@ class _Builder(ResultBlocks, FindingBlocks, AppendixBlocks):
             dataclasses.replace(request.plan, min_n=request.layout.min_n)
         frame = request.dataset.frame
         self.received = self._wave_frame(frame, request.wave)
-        self.sample = prepare(self.received, self.plan, request.dataset.batteries())
+        self.sample = prepare(self.received, self.plan, request.dataset.batteries(), request.dataset.rosters)
         previous = self._wave_frame(frame, request.compare_with) if request.compare_with else None
-        self.previous = prepare(previous, self.plan, request.dataset.batteries()) if previous is not None else None
+        self.previous = prepare(previous, self.plan, request.dataset.batteries(), request.dataset.rosters) \
+            if previous is not None else None
         self.tables = self.figures = 0
         self.findings: dict[str, Finding] = {}
         self.estimates: dict[str, Any] = {}

@@ -17,7 +17,7 @@ from typing import Any
 from surveyapp.analysis.derived_plan import Measure, describe, likert_rates
 from surveyapp.analysis.plan import Plan
 from surveyapp.questionnaire.messages import pick
-from surveyapp.questionnaire.schema import Group, Questionnaire
+from surveyapp.questionnaire.schema import Group, Questionnaire, Repeat
 
 WEAKEST = 3
 """How many of the lowest evaluations the problems name at most."""
@@ -92,7 +92,7 @@ def _basics(form: Questionnaire, measures: list[Measure]) -> dict[str, Any]:
 
 def _results(form: Questionnaire, plan: Plan, measures: list[Measure], by_question: dict[str, list[str]],
              rates) -> dict[str, Any]:
-    groups = {item.name: item for item in form.items if isinstance(item, Group)}
+    groups = {item.name: item for item in form.items if isinstance(item, (Group, Repeat))}
     pages: dict[str, list[Any]] = {}
     opens: list[str] = []
     for measure in measures:

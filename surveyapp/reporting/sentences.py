@@ -162,7 +162,9 @@ def definition_text(builder: "_Builder", indicator: Indicator) -> str:
         parts = "＋".join(f"{weight}×{pick(builder.plan.indicator(n).label, 'zh')}"
                          for n, weight in indicator.components.items())
         return f"{label}：{parts}（率按百分数计）。"
-    variable = builder.r.dataset.variables[indicator.question]
+    dataset = builder.r.dataset
+    variables = dataset.rosters[indicator.roster].variables if indicator.roster else dataset.variables
+    variable = variables[indicator.question]
     question = plain_label(variable.label)
     excluded = "".join(f"“{variable.choice_label(c)}”" for c in indicator.exclude if c in variable.codes)
     note = f"，不含{excluded}" if excluded else ""
@@ -172,4 +174,5 @@ def definition_text(builder: "_Builder", indicator: Indicator) -> str:
     codes = indicator.positive or indicator.any_of
     chosen = "".join(f"“{variable.choice_label(c)}”" for c in codes)
     return (f"{label}：“{question}”{'选择' if indicator.any_of else '回答'}{chosen}"
-            f"{'中任一项' if len(codes) > 1 and indicator.any_of else ''}的{builder.t['count']}占有效回答的比例{note}。")
+            f"{'中任一项' if len(codes) > 1 and indicator.any_of else ''}的{'条目' if indicator.roster else builder.t['count']}"
+            f"占有效回答的比例{note}{'（以每条记录为一个单位计算）' if indicator.roster else ''}。")

@@ -221,3 +221,24 @@ survey:
   - {type: text, name: tel, label: 其他联系方式, constraint: "regex(., '^[0-9]+$')"}
 """, "open_kinds.yaml")
     assert [m.question for m in describe(form) if m.kind == "open"] == ["advice", "story"]
+
+
+def test_roster_questions_become_indicators_over_entries(app, runner, tmp_path):
+    """The household roster questionnaire's generic report rates members' victimisation over member
+    entries: the base is the member rows of `responses export --table member`."""
+    import_file(DATA / "household_roster.yaml")
+    assert runner.invoke(args=["responses", "simulate", "household_roster", "--n", "120", "--seed", "4"]).exit_code == 0
+    report = reports.build("household_roster")
+    output = tmp_path / "member.csv"
+    result = runner.invoke(args=["responses", "export", "household_roster", "--format", "csv", "--table", "member",
+                                 "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8").lstrip("\ufeff"))))
+    victims = [r["m_victim"] for r in rows if r["m_victim"]]    # every response's entries, flagged ones included
+    assert "家庭成员" in [c.title for c in report.sections[1].children]
+    text = "\n".join(paragraphs(report))
+    match = re.search(r"遭受过盗窃、诈骗等侵害的比例（按家庭成员计）为([\d.]+)%（95%置信区间[^，]+，有效回答([\d,]+)份）", text)
+    assert match, text[:2000]
+    n = int(match[2].replace(",", ""))
+    assert n <= len(victims) and n > report.meta["n_valid"]        # entries, more than respondents
+    render_every_format(report)
