@@ -157,28 +157,7 @@ def test_roster_page_accessibility(new_context, household):
     assert serious == []
 
 
-SIBLING = """
-form_id: sib
-title: {zh: 测试}
-default_language: zh
-survey:
-  - {type: select_one yn, name: pick, label: {zh: 选}}
-  - {type: note, name: n0, label: {zh: "您选了${pick}"}}
-  - type: begin_repeat
-    name: kid
-    label: {zh: 孩子}
-    children:
-      - {type: text, name: k_name, label: {zh: 姓名}}
-      - {type: integer, name: k_age, label: {zh: "${k_name}的年龄"}}
-  - {type: time, name: t, label: {zh: 时间}}
-  - {type: datetime, name: dt, label: {zh: 日期时间}}
-  - {type: range, name: r, label: {zh: 打分}, parameters: "start=0 end=10 step=2"}
-  - {type: hidden, name: h, label: {zh: 不显示}, default: "x"}
-choices:
-  yn:
-    - {name: "yes", label: {zh: 是}}
-    - {name: "no", label: {zh: 否}}
-"""
+SIBLING = (DATA / "references.yaml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("scripts", [True, False], ids=["js", "nojs"])

@@ -144,28 +144,7 @@ def test_label_shows_earlier_answer(client, app):
     assert re.search(r'您填写了<span class="ref" data-ref="hh_size">2</span>位家庭成员', html)
 
 
-SIBLING = """
-form_id: sib
-title: {zh: 测试}
-default_language: zh
-survey:
-  - {type: select_one yn, name: pick, label: {zh: 选}}
-  - {type: note, name: n0, label: {zh: "您选了${pick}"}}
-  - type: begin_repeat
-    name: kid
-    label: {zh: 孩子}
-    children:
-      - {type: text, name: k_name, label: {zh: 姓名}}
-      - {type: integer, name: k_age, label: {zh: "${k_name}的年龄"}}
-  - {type: time, name: t, label: {zh: 时间}}
-  - {type: datetime, name: dt, label: {zh: 日期时间}}
-  - {type: range, name: r, label: {zh: 打分}, parameters: "start=0 end=10 step=2"}
-  - {type: hidden, name: h, label: {zh: 不显示}, default: "x"}
-choices:
-  yn:
-    - {name: "yes", label: {zh: 是}}
-    - {name: "no", label: {zh: 否}}
-"""
+SIBLING = (DATA / "references.yaml").read_text(encoding="utf-8")
 
 
 def test_sibling_reference_choice_label_and_new_inputs(client, app):
