@@ -17,14 +17,13 @@ from pyxform.errors import PyXFormError
 from pyxform.parsing.parameters import parse as parse_parameters
 
 from surveyapp.questionnaire import types
-from surveyapp.questionnaire.compiled import analyse, containers
 from surveyapp.questionnaire.errors import Problem, QuestionnaireError
-from surveyapp.questionnaire.loops import REFERENCE, expand_loops
-from surveyapp.questionnaire.messages import FEATURES, message
+from surveyapp.questionnaire.form_checks import WholeChecks, row_order
+from surveyapp.questionnaire.loops import expand_loops
+from surveyapp.questionnaire.messages import FEATURES
 from surveyapp.questionnaire.raw import RawForm, Row, language_code
 from surveyapp.questionnaire.schema import (
-    SAMPLING_TYPES, Channel, Choice, Group, Item, Question, Questionnaire, Repeat, Study, Text, repeats,
-    walk_all,
+    SAMPLING_TYPES, Channel, Choice, Group, Item, Question, Questionnaire, Repeat, Study, Text,
 )
 from surveyapp.questionnaire.vocabulary import NAME, PRIVATE_META, TIMING_META, TypeSpec, parse_type, settings_type
 
@@ -65,7 +64,7 @@ def build_checked(raw: RawForm) -> Built:
     return _Builder(raw).build()
 
 
-class _Builder:
+class _Builder(WholeChecks):
     """One pass over a RawForm, collecting problems as it goes."""
 
     def __init__(self, raw: RawForm):
@@ -286,7 +285,7 @@ class _Builder:
         if spec.kind == "meta":
             return self.metadata(row, spec)
         if spec.kind == "note" and not row.get("name"):
-            row.cells["name"] = f"generated_note_name_{_row_number(row.location)}"  # pyxform's rule
+            row.cells["name"] = f"generated_note_name_{row_order(row.location)}"  # pyxform's rule
         self.check_appearance(row)
         name = self.name(row)
         qtype = types.get(spec.kind)
@@ -398,63 +397,9 @@ class _Builder:
         lists = {q.list_name for q in rows if isinstance(q, Question)}
         return ", ".join(bad) if bad else ", ".join(sorted(str(x) for x in lists))
 
-    # --- whole-questionnaire checks ----------------------------------------
-
-    def check_questions(self, q: Questionnaire) -> None:
-        seen: dict[str, str] = {}
-        everything = [question for question, _ in walk_all(q.items)]
-        named = [*containers(q.items), *everything]
-        generated = {f"{question.name}_other" for question in everything if question.or_other}
-        for item in sorted(named, key=lambda i: _row_order(i.location)):
-            if item.name in generated and item.name in seen:
-                self.problem(item.location, "or_other_clash", item.name, name=item.name)
-            elif item.name in seen:
-                self.problem(item.location, "duplicate_name", item.name, name=item.name, first=seen[item.name])
-            elif item.name:
-                seen[item.name] = item.location
-        for question in everything:
-            self.check_default(q, question)
-        for repeat in repeats(q.items):
-            if not any(True for _ in walk_all(repeat.children)):
-                self.problem(repeat.location, "empty_repeat", repeat.name)
-        if not everything:
-            self.problem(self.raw.settings.location, "no_questions")
-        self.check_text_references(q, seen)
-        for location, name, code, params in analyse(q):
-            if code in NOTICE_CODES:
-                self.notice(location, code, name, **params)
-            else:
-                self.problem(location, code, name, **params)
-
-    def check_text_references(self, q: Questionnaire, names: dict[str, str]) -> None:
-        """``${name}`` in a label or hint must name a question of the questionnaire."""
-        for question, _ in walk_all(q.items):
-            for column in ("label", "hint"):
-                texts = getattr(question, column)
-                for ref in sorted({r for text in texts.values() for r in REFERENCE.findall(text)}):
-                    if ref not in names:
-                        self.problem(question.location, "unknown_reference", question.name, column=column, ref=ref)
-
-    def check_default(self, q: Questionnaire, question: Question) -> None:
-        qtype = types.get(question.type)
-        if question.default is None or not qtype or not qtype.answerable:
-            return
-        if "${" in question.default or "(" in question.default:
-            return  # a dynamic default (an expression), as pyxform allows: it fills nothing here
-        allowed = {c.value: c for c in q.choices.get(question.list_name or "", ())}
-        try:
-            qtype.clean(question, question.default, allowed)
-        except types.AnswerError as exc:
-            self.problem(question.location, "bad_default", question.name,
-                         value=question.default, detail=_plain(exc))
-
 
 NO_ROW_TYPES = frozenset({"calculate", "hidden", *TIMING_META, *PRIVATE_META})
 """Types that take no place in a matrix (nothing is shown for them)."""
-
-NOTICE_CODES = frozenset({"missing_filter_column"})
-"""Expression findings that pyxform accepts and that only mislead (a filter on a column the list lacks)."""
-
 
 def _both(first: str | None, second: str | None) -> str | None:
     """Two constraints that must both hold (a type's own rule and the row's)."""
@@ -475,21 +420,3 @@ def _expression(row: Row, column: str) -> str | None:
     if isinstance(value, bool):
         return "true()" if value else "false()"
     return _str_or_none(value)
-
-
-def _row_order(location: str) -> int:
-    """The row or line number in a location, for reporting duplicates in file order."""
-    digits = re.findall(r"\d+", location)
-    return int(digits[-1]) if digits else 0
-
-
-_row_number = _row_order
-
-
-def _plain(exc: types.AnswerError) -> dict[str, str]:
-    """The answer error in both languages; ``Problem.text`` picks the reader's."""
-    out = {}
-    for language in ("zh", "en"):
-        params = {k: (v.get(language, "") if isinstance(v, dict) else v) for k, v in exc.params.items()}
-        out[language] = message(exc.code, language, **params)
-    return out
